@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""One command to set up and run ferapp or its tests, on Linux, macOS and Windows.
+
+    python dev.py run [ferapp arguments]   # set up .venv if needed, start the app
+    python dev.py test [pytest arguments]  # set up .venv if needed, lint, run all tests
+
+The virtual environment lives in ``.venv`` beside this file. It is (re)installed when
+pyproject.toml changes, so the command stays fast after the first time. Only the
+standard library is used here, so any Python 3.10+ can run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".ferapp-installed"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_environment() -> Path:
+    """Create .venv and install ferapp with its test extras when missing or out of date."""
+    if sys.version_info < (3, 10):  # noqa: UP036 (this script must explain itself on old Pythons)
+        sys.exit(f"ferapp needs Python 3.10 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    python = venv_python()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return python
+    if not python.exists():
+        print("ferapp: creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("ferapp: installing dependencies (the first time takes a few minutes) ...", flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test", "setup"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    python = str(ensure_environment())
+    if command == "setup":
+        return 0
+    if command == "run":
+        return subprocess.call([python, "-m", "ferapp", *rest], cwd=ROOT)
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    for check in (
+        ["-m", "ruff", "check", "."],
+        ["-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+    ):
+        code = subprocess.call([python, *check], cwd=ROOT, env=env)
+        if code:
+            print(f"ferapp: {' '.join(check[1:])} failed", file=sys.stderr)
+            return code
+    return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

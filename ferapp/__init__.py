@@ -1,0 +1,10 @@
+"""ferapp: real-time facial emotion recognition on the desktop."""
+
+__version__ = "0.1.0"
+
+import os as _os
+
+# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) means nothing to users.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# OpenCV's own warnings (a camera index that does not exist) are reported by ferapp instead.
+_os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")

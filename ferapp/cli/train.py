@@ -1,0 +1,133 @@
+"""`ferapp train`: train a model on FER2013 CSV or an image folder, with progress and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+import trainer  # first: sets the oneDNN crash guard before TensorFlow loads
+from ferapp.core.confusion_image import write_confusion_png
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train an emotion model",
+        description="Train on a FER2013 CSV (Training rows train, PublicTest rows "
+        "select the best epoch) or an image folder ROOT/<split>/<class>/*.png.",
+    )
+    p.add_argument("--data", type=Path, required=True, help="FER2013 .csv/.csv.gz or image folder")
+    p.add_argument("--arch", choices=trainer.ARCHITECTURE_NAMES, default="fernet")
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument(
+        "--schedule",
+        choices=trainer.SCHEDULES,
+        default="plateau",
+        help="learning rate: halve on a val-loss plateau, or cosine decay over the epochs",
+    )
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument(
+        "--class-weights", action="store_true", help="weight classes by inverse frequency"
+    )
+    p.add_argument("--no-augment", action="store_true", help="train without data augmentation")
+    p.add_argument("--early-stopping", type=int, default=12, help="patience in epochs, 0 = off")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="leave out malformed CSV rows (counted) instead of stopping at the first",
+    )
+    p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
+    p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+class _ProgressBar:
+    """Prints a tqdm bar per epoch and one line per finished epoch."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: tqdm | None = None
+
+    def __call__(self, event) -> None:
+        if event.kind == "start":
+            print(event.message, file=sys.stderr)
+        elif event.kind == "batch" and not self.quiet:
+            if self.bar is None:
+                self.bar = tqdm(
+                    total=event.batches,
+                    unit="batch",
+                    file=sys.stderr,
+                    leave=False,
+                    desc=f"epoch {event.epoch}/{event.epochs}",
+                )
+            self.bar.update(1)
+            self.bar.set_postfix(
+                loss=f"{event.logs.get('loss', 0):.3f}",
+                acc=f"{event.logs.get('accuracy', 0):.3f}",
+                refresh=False,
+            )
+        elif event.kind == "epoch":
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+            lg = event.logs
+            print(
+                f"epoch {event.epoch}/{event.epochs}: loss {lg.get('loss', 0):.4f} "
+                f"acc {lg.get('accuracy', 0):.4f} val_loss {lg.get('val_loss', 0):.4f} "
+                f"val_acc {lg.get('val_accuracy', 0):.4f} lr {lg.get('learning_rate', 0):.2e} "
+                f"({lg.get('seconds', 0):.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    from trainer.augment import Augmentation
+    from trainer.datasets import load_dataset
+    from trainer.training import TrainConfig, Trainer
+
+    if args.out.suffix.lower() != ".keras":
+        args.out = args.out.with_suffix(".keras")
+    config = TrainConfig(
+        data=str(args.data),
+        arch=args.arch,
+        out=str(args.out),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        schedule=args.schedule,
+        label_smoothing=args.label_smoothing,
+        class_weights=args.class_weights,
+        augmentation=Augmentation(0, 0, 0, False) if args.no_augment else Augmentation(),
+        early_stopping=args.early_stopping,
+        seed=args.seed,
+        skip_bad_rows=args.skip_bad_rows,
+    )
+    print(f"loading {args.data} ...", file=sys.stderr)
+    splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
+    if splits.skipped:
+        print(
+            f"skipped {len(splits.skipped)} malformed row(s)/file(s); first: "
+            f"{splits.skipped[0][0]}: {splits.skipped[0][1]}",
+            file=sys.stderr,
+        )
+    result = Trainer(config, splits, on_event=_ProgressBar(args.quiet)).run(resume=args.resume)
+    state = "cancelled" if result.cancelled else "finished"
+    print(
+        f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "
+        f"best validation accuracy {result.best_val_accuracy:.2%} at epoch {result.best_epoch}"
+    )
+    print(f"model: {result.out}\nrun log: {args.out.with_suffix('.json')}")
+    if result.report is not None:
+        print(result.report.text())
+        image = args.out.with_name(args.out.stem + "-confusion.png")
+        write_confusion_png(result.report, image)
+        print(f"confusion matrix image: {image}")
+    return 0

@@ -1,0 +1,241 @@
+"""The model-file contract: metadata stored inside `.keras` / `.h5` files, and safe loading.
+
+A ferapp model file carries its class names, input size and pixel scaling:
+
+* ``.keras`` (a zip archive): an extra member ``ferapp.json`` beside Keras's own files;
+* ``.h5``: a JSON string in the root attribute ``ferapp_metadata``.
+
+Loading never executes code from the file: the architecture config is read first and
+refused if it names a ``Lambda`` layer, a serialized function or any class that is not a
+built-in Keras class; only then does Keras build the model, with ``safe_mode`` on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import ModelError
+
+METADATA_MEMBER = "ferapp.json"
+METADATA_ATTR = "ferapp_metadata"
+FORMAT_VERSION = 1
+
+# How a model expects its pixels: "raw" 0..255 (scaling is a layer inside the graph),
+# "unit" 0..1, "symmetric" -1..1 (as the widely used 64x64 mini-Xception).
+PIXEL_SCALINGS = ("raw", "unit", "symmetric")
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the application needs to know to feed a model and read its output."""
+
+    class_names: tuple[str, ...] = EMOTIONS
+    input_size: tuple[int, int] = (48, 48)  # (height, width)
+    channels: int = 1
+    pixel_scaling: str = "raw"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["format_version"] = FORMAT_VERSION
+        return json.dumps(data, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> ModelInfo:
+        try:
+            data = json.loads(text)
+            info = cls(
+                class_names=tuple(str(n) for n in data["class_names"]),
+                input_size=(int(data["input_size"][0]), int(data["input_size"][1])),
+                channels=int(data.get("channels", 1)),
+                pixel_scaling=str(data.get("pixel_scaling", "raw")),
+                extra=dict(data.get("extra", {})),
+            )
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise ModelError(f"{where}: model metadata is unreadable ({exc})") from exc
+        if info.pixel_scaling not in PIXEL_SCALINGS:
+            raise ModelError(f"{where}: unknown pixel scaling {info.pixel_scaling!r}")
+        return info
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_metadata(path: Path) -> ModelInfo | None:
+    """The ferapp metadata stored in a model file, or None when it has none."""
+    if path.suffix.lower() == ".keras":
+        with _open_zip(path) as archive:
+            if METADATA_MEMBER not in archive.namelist():
+                return None
+            return ModelInfo.from_json(archive.read(METADATA_MEMBER).decode("utf-8"), str(path))
+    with _open_h5(path) as h5:
+        raw = h5.attrs.get(METADATA_ATTR)
+    if raw is None:
+        return None
+    return ModelInfo.from_json(raw.decode() if isinstance(raw, bytes) else str(raw), str(path))
+
+
+def read_architecture(path: Path) -> dict[str, Any]:
+    """The model's architecture config as stored in the file, without building anything."""
+    if path.suffix.lower() == ".keras":
+        with _open_zip(path) as archive:
+            if "config.json" not in archive.namelist():
+                raise ModelError(f"{path} is a zip archive but not a Keras model (no config.json)")
+            text = archive.read("config.json").decode("utf-8")
+    else:
+        with _open_h5(path) as h5:
+            raw = h5.attrs.get("model_config")
+            if raw is None:
+                raise ModelError(
+                    f"{path} holds weights only, no architecture; save the whole model "
+                    "(model.save) and try again"
+                )
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ModelError(f"{path}: the architecture description is damaged ({exc})") from exc
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"{path} is not a Keras model file (.keras): {exc}") from exc
+
+
+def _open_h5(path: Path):  # -> h5py.File
+    import h5py
+
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise ModelError(
+            f"{path} is not an HDF5 model file (.h5): the file is damaged or of another type"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def _allowed_class_names() -> frozenset[str]:
+    import keras
+
+    names: set[str] = {
+        "Functional",
+        "Sequential",
+        "Model",
+        "__keras_tensor__",
+        "__tensor__",
+        "__numpy__",
+        "__bytes__",
+        "__ellipsis__",
+        "__slice__",
+        "TensorShape",
+        "DTypePolicy",
+        "FloatDTypePolicy",
+        "Policy",
+    }
+    for namespace in (
+        keras.layers,
+        keras.initializers,
+        keras.regularizers,
+        keras.constraints,
+        keras.dtype_policies,
+        keras.optimizers,
+        keras.losses,
+        keras.metrics,
+        keras.optimizers.schedules,
+    ):
+        names.update(n for n in dir(namespace) if not n.startswith("_"))
+    names.discard("Lambda")
+    names.discard("TorchModuleWrapper")
+    names.discard("JaxLayer")
+    names.discard("FlaxLayer")
+    names.discard("TFSMLayer")
+    return frozenset(names)
+
+
+def check_architecture_is_safe(config: Any, where: str) -> None:
+    """Refuse configs that would run code: Lambda layers, functions, custom classes."""
+    allowed = _allowed_class_names()
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        name = node.get("class_name")
+        if isinstance(name, str):
+            module = node.get("module")
+            if name in ("Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__", "function"):
+                raise ModelError(
+                    f"{where} contains a {name} (code stored in the model file); ferapp "
+                    "refuses to run it. Rebuild the model from built-in Keras layers."
+                )
+            if module is not None and not str(module).startswith("keras"):
+                raise ModelError(
+                    f"{where} refers to {module}.{name}, outside Keras; ferapp loads only "
+                    "built-in Keras layers (no custom objects)"
+                )
+            if name not in allowed:
+                raise ModelError(
+                    f"{where} uses the custom or unknown class {name!r}; ferapp loads only "
+                    "built-in Keras layers (no custom objects)"
+                )
+        stack.extend(node.values())
+
+
+def load_keras_model(path: Path):  # -> keras.Model
+    """Check a model file for code, then load it with Keras (not compiled, safe mode on)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise ModelError(f"{path}: unsupported model file type; use {', '.join(MODEL_SUFFIXES)}")
+    check_architecture_is_safe(read_architecture(path), str(path))
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for broken files
+        raise ModelError(f"{path} could not be loaded as a Keras model: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
+    """Save a Keras model with its metadata, atomically: the target is replaced only when complete."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in MODEL_SUFFIXES:
+        raise ModelError(f"{path}: model files must end in {', '.join(MODEL_SUFFIXES)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        model.save(tmp)
+        if suffix == ".keras":
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr(METADATA_MEMBER, info.to_json())
+        else:
+            import h5py
+
+            with h5py.File(tmp, "a") as h5:
+                h5.attrs[METADATA_ATTR] = info.to_json()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,1 @@
+"""The Qt layer: workers, signals and widgets over the recognition core."""

@@ -1,0 +1,102 @@
+"""Command-line options of the window, headless diagnostics (--screenshot, --self-test), start-up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ferapp import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ferapp",
+        description="Open the ferapp window. Sub-commands "
+        "analyze, evaluate and train run headless (ferapp --help-commands).",
+    )
+    p.add_argument("--source", help="camera number, video file or image folder to start with")
+    p.add_argument("--model", help="model file to use (saved in the settings)")
+    p.add_argument("--settings-dir", help="keep settings in this folder instead of the usual place")
+    p.add_argument("--screenshot", type=Path, help="save a PNG of the whole window before exiting")
+    p.add_argument("--exit-after", type=float, help="quit after this many seconds")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="load model and detector, build the window, run one frame, report, exit",
+    )
+    p.add_argument("--version", action="version", version=f"ferapp {__version__}")
+    return p
+
+
+def self_test() -> int:
+    """Check the model, the cascade and the window with one synthetic frame; print one line."""
+    import numpy as np
+
+    from ferapp.core.classifier import EmotionClassifier
+    from ferapp.core.default_model import NO_MODEL_HELP, find_default_model
+    from ferapp.core.detector import FaceDetector
+    from ferapp.core.errors import FerappError
+    from ferapp.core.pipeline import Pipeline
+    from ferapp.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        model = find_default_model()
+        if model is None:
+            raise FerappError(NO_MODEL_HELP)
+        classifier = EmotionClassifier.load(model)
+        pipeline = Pipeline(FaceDetector(), classifier)
+        frame = np.full((480, 640, 3), 128, np.uint8)
+        pipeline.process(frame)
+        # the classifier itself, on one face-sized crop
+        probs = classifier.classify(np.full((1, *classifier.input_size), 128, np.uint8))
+        window = MainWindow(settings_dir=None)
+        window.shutdown()
+        window.deleteLater()
+        app.processEvents()
+    except FerappError as exc:
+        print(f"ferapp self-test FAILED: {exc}")
+        return 1
+    print(
+        f"ferapp self-test OK: model {model.name} ({classifier.backend}), "
+        f"{probs.shape[1]} classes, cascade loaded, window built"
+    )
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.self_test:
+        return self_test()
+    from ferapp.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ferapp")
+    window = MainWindow(settings_dir=args.settings_dir)
+    if args.model:
+        settings = window.settings
+        window.apply_settings(type(settings)(**{**settings.__dict__, "model_path": args.model}))
+    window.show()
+    window.start_source(args.source or window.settings.source)
+    if args.exit_after is not None:
+        started = time.perf_counter()
+
+        def finish() -> None:
+            if args.screenshot:
+                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(args.screenshot))
+            print(
+                f"ferapp: ran {time.perf_counter() - started:.1f} s"
+                + (f", screenshot {args.screenshot}" if args.screenshot else "")
+            )
+            window.close()
+
+        QTimer.singleShot(int(args.exit_after * 1000), finish)
+    code = app.exec()
+    window.shutdown()
+    return code

@@ -1,0 +1,45 @@
+"""Listing the cameras a user can pick, with names where the system can tell them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+
+PROBE_INDICES = range(4)
+
+
+def _qt_names() -> list[str]:
+    """Camera names from QtMultimedia when that optional module (PySide6-Addons) works."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:
+        return []
+    return [device.description() for device in QMediaDevices.videoInputs()]
+
+
+def _linux_cameras() -> list[tuple[int, str]]:
+    found = []
+    for node in sorted(Path("/sys/class/video4linux").glob("video*")):
+        try:
+            index = int(node.name.removeprefix("video"))
+            name = (node / "name").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        found.append((index, name))
+    return found
+
+
+def list_cameras() -> list[tuple[int, str]]:
+    """(index, name) of each camera OpenCV can open by number."""
+    if sys.platform.startswith("linux"):
+        return _linux_cameras()
+    names = _qt_names()
+    cameras = []
+    for index in PROBE_INDICES:
+        capture = cv2.VideoCapture(index)
+        if capture.isOpened():
+            cameras.append((index, names[index] if index < len(names) else f"camera {index}"))
+        capture.release()
+    return cameras

@@ -1,0 +1,46 @@
+"""Shared fixtures: real media written to temporary folders, tiny real models."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import trainer  # noqa: F401  (sets the oneDNN crash guard before TensorFlow is imported)
+from tests import media
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def happy_model_path(tmp_path_factory) -> Path:
+    """A tiny .keras model with ferapp metadata that always answers 'happy'."""
+    from ferapp.core.model_file import ModelInfo, save_model
+
+    path = tmp_path_factory.mktemp("models") / "happy.keras"
+    return save_model(media.constant_model(winner=3), path, ModelInfo())
+
+
+@pytest.fixture(scope="session")
+def face_video_path(tmp_path_factory) -> Path:
+    return media.face_video(tmp_path_factory.mktemp("video") / "faces.avi", n_frames=12)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
+    import subprocess
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "ferapp", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+    )

@@ -1,0 +1,64 @@
+"""The recognition core, the command line and the trainer work with Qt absent."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import ROOT
+
+LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+
+BLOCK_QT = textwrap.dedent(
+    """
+    import importlib.abc, sys
+
+    class NoQt(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph"):
+                raise ImportError(f"{name} is blocked: the core must not need Qt")
+            return None
+
+    sys.meta_path.insert(0, NoQt())
+    """
+)
+
+
+def test_core_cli_and_trainer_import_and_run_without_qt(tmp_path):
+    import cv2
+
+    from tests import media
+
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), media.face_frame(1))
+    script = BLOCK_QT + textwrap.dedent(
+        f"""
+        import pkgutil, importlib
+        import ferapp.core, ferapp.cli, trainer
+        for package in (ferapp.core, ferapp.cli, trainer):
+            for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+                importlib.import_module(info.name)
+        from ferapp.core.detector import FaceDetector
+        from ferapp.core.sources import open_source
+        frame = next(iter(open_source({str(image)!r})))
+        import cv2
+        assert len(FaceDetector().detect(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY))) == 1
+        assert not any(m.startswith(("PySide6", "pyqtgraph")) for m in sys.modules)
+        print("core ok without Qt")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "core ok without Qt" in proc.stdout
+
+
+def test_import_contract_holds():
+    """import-linter checks every import, including ones inside functions."""
+    proc = subprocess.run(
+        [sys.executable, "-c", LINT_IMPORTS], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 kept, 0 broken" in proc.stdout

@@ -1,0 +1,63 @@
+"""Haar detection on real faces, boxes mapped back from the downscaled copy, face crops."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ferapp.core.crop import CropSettings, crop_faces, enlarge_box
+from ferapp.core.detector import DetectorSettings, FaceDetector, load_cascade
+from ferapp.core.errors import DetectorError, FerappError
+from tests import media
+
+
+def iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / (aw * ah + bw * bh - w * h)
+
+
+@pytest.mark.parametrize("faces", [1, 3])
+def test_downscaled_detection_finds_the_same_faces(faces):
+    gray = cv2.cvtColor(media.face_frame(faces), cv2.COLOR_BGR2GRAY)
+    fast = FaceDetector(DetectorSettings(detect_width=320)).detect(gray)
+    full = FaceDetector(DetectorSettings(detect_width=0)).detect(gray)
+    assert len(fast) == len(full) == faces
+    assert list(fast[:, 0]) == sorted(fast[:, 0])  # left to right
+    for a, b in zip(fast, full, strict=True):
+        assert iou(a, b) > 0.7
+
+
+def test_no_face_in_blank_tiny_frames():
+    detector = FaceDetector()
+    assert detector.detect(cv2.cvtColor(media.blank_frame(), cv2.COLOR_BGR2GRAY)).shape == (0, 4)
+    assert detector.detect(np.zeros((10, 12), np.uint8)).shape == (0, 4)
+
+
+def test_bad_settings_and_broken_cascade_fail_loudly(tmp_path):
+    with pytest.raises(DetectorError, match="scale factor"):
+        FaceDetector(DetectorSettings(scale_factor=1.0))
+    broken = tmp_path / "cascade.xml"
+    broken.write_text("<opencv_storage><nothing/></opencv_storage>")
+    with pytest.raises(DetectorError, match="could not be loaded"):
+        load_cascade(broken)
+    with pytest.raises(DetectorError, match="not found"):
+        load_cascade(tmp_path / "missing.xml")
+
+
+def test_crop_enlarges_proportionally_and_pads_at_edges():
+    settings = CropSettings(offset_x=0.1, offset_y=0.2)
+    assert enlarge_box(np.array([100, 100, 50, 100]), settings) == (95, 80, 155, 220)
+    assert enlarge_box(np.array([100, 100, 100, 200]), settings) == (90, 60, 210, 340)
+
+    gray = np.tile(np.arange(100, dtype=np.uint8), (80, 1))  # brightness = column
+    crops = crop_faces(gray, np.array([[0, 0, 40, 40], [60, 40, 40, 40]]), (48, 48), settings)
+    assert crops.shape == (2, 48, 48) and crops.dtype == np.uint8
+    # left edge padded by replicating column 0; right crop reaches column 99 and beyond
+    assert crops[0, :, 0].max() == 0
+    assert crops[1, :, -1].min() == 99
+    with pytest.raises(FerappError, match="offset"):
+        CropSettings(offset_x=2.0)

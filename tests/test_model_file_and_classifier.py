@@ -1,0 +1,106 @@
+"""The model-file contract: metadata round trips, refusal of code, batched classification."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import ModelError
+from ferapp.core.model_file import ModelInfo, read_metadata, save_model
+from tests import media
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_metadata_round_trip_and_batched_classification(tmp_path, suffix):
+    info = ModelInfo(
+        class_names=EMOTIONS,
+        input_size=(48, 48),
+        pixel_scaling="raw",
+        extra={"architecture": "test"},
+    )
+    path = save_model(media.constant_model(winner=5), tmp_path / f"m{suffix}", info)
+    assert read_metadata(path) == info
+    assert not list(tmp_path.glob(".m-*"))  # no temporary file left behind
+
+    clf = EmotionClassifier.load(path)
+    assert clf.class_names == EMOTIONS and clf.input_size == (48, 48)
+    faces = np.random.default_rng(0).integers(0, 255, (4, 48, 48), dtype=np.uint8)
+    probs = clf.classify(faces)
+    assert probs.shape == (4, 7)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert (probs.argmax(axis=1) == 5).all()
+    expected = clf.model(faces[..., None].astype(np.float32), training=False).numpy()
+    assert np.allclose(probs, expected, atol=1e-6)
+    assert clf.classify(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
+
+
+def test_model_without_metadata_needs_explicit_options(tmp_path):
+    """Like the widely used 64x64 mini-Xception .hdf5 that expects pixels in [-1, 1]."""
+    path = tmp_path / "foreign.hdf5"
+    media.constant_model(winner=0, input_size=(64, 64)).save(path)
+    with pytest.raises(ModelError, match="pixel scaling"):
+        EmotionClassifier.load(path)
+    clf = EmotionClassifier.load(path, pixel_scaling="symmetric")
+    assert clf.input_size == (64, 64) and clf.info.pixel_scaling == "symmetric"
+    assert clf.classify(np.zeros((2, 64, 64), np.uint8)).argmax(axis=1).tolist() == [0, 0]
+
+
+def _lambda_model():
+    inputs = keras.Input((48, 48, 1))
+    x = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(x))
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_lambda_layers_are_refused_before_any_code_runs(tmp_path, suffix):
+    path = tmp_path / f"lambda{suffix}"
+    _lambda_model().save(path)
+    with pytest.raises(ModelError, match="Lambda"):
+        EmotionClassifier.load(path, pixel_scaling="raw")
+
+
+def test_custom_classes_are_refused(tmp_path):
+    path = save_model(media.constant_model(), tmp_path / "custom.h5", ModelInfo())
+    with h5py.File(path, "a") as h5:
+        config = json.loads(h5.attrs["model_config"])
+        config["config"]["layers"][1]["class_name"] = "EvilLayer"
+        h5.attrs["model_config"] = json.dumps(config)
+    with pytest.raises(ModelError, match="EvilLayer"):
+        EmotionClassifier.load(path)
+
+
+def test_broken_and_unfit_model_files_are_explained(tmp_path):
+    text = tmp_path / "notes.h5"
+    text.write_text("this is a text file")
+    with pytest.raises(ModelError, match="not an HDF5 model file"):
+        EmotionClassifier.load(text)
+    with pytest.raises(ModelError, match="not found"):
+        EmotionClassifier.load(tmp_path / "missing.keras")
+    wrong = save_model(
+        media.constant_model(classes=5), tmp_path / "five.keras", ModelInfo(class_names=EMOTIONS)
+    )
+    with pytest.raises(ModelError, match="outputs"):
+        EmotionClassifier.load(wrong)
+    weights_only = tmp_path / "w.weights.h5"
+    media.constant_model().save_weights(weights_only)
+    with pytest.raises(ModelError, match="weights only"):
+        EmotionClassifier.load(weights_only, pixel_scaling="raw")
+
+
+def test_fast_backend_matches_tensorflow_on_a_real_architecture():
+    from trainer.architectures import mini_xception
+
+    model = mini_xception()
+    fast = EmotionClassifier(model, ModelInfo())
+    reference = EmotionClassifier(model, ModelInfo(), backend="tensorflow")
+    assert fast.backend == "tflite" and reference.backend == "tensorflow"
+    faces = np.random.default_rng(2).integers(0, 255, (5, 48, 48), dtype=np.uint8)
+    for batch in (faces, faces[:1], faces[:3]):  # the batch size changes between calls
+        assert np.allclose(fast.classify(batch), reference.classify(batch), atol=1e-5)

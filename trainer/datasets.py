@@ -1,0 +1,153 @@
+"""Training data: FER2013 CSV files and image folders, as uint8 arrays split for training.
+
+Both layouts give a :class:`Splits`: ``train`` is used for fitting and ``val`` for model
+selection (FER2013's ``Training`` and ``PublicTest``). ``PrivateTest`` is never used
+to choose anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import DataError
+from ferapp.core.fer2013 import load_fer2013_csv
+from ferapp.core.sources import IMAGE_SUFFIXES
+
+TRAIN_NAMES = ("train", "training")
+VAL_NAMES = ("val", "valid", "validation", "publictest", "test")
+
+
+@dataclass
+class Split:
+    images: np.ndarray  # (N, H, W) uint8 grayscale
+    labels: np.ndarray  # (N,) int
+
+
+@dataclass
+class Splits:
+    train: Split
+    val: Split
+    class_names: tuple[str, ...]
+    skipped: list[tuple[str, str]]  # (where, why)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            split: {name: int((part.labels == i).sum()) for i, name in enumerate(self.class_names)}
+            for split, part in (("train", self.train), ("val", self.val))
+        }
+
+
+def load_dataset(
+    path: str | Path,
+    image_size: tuple[int, int] = (48, 48),
+    skip_bad_rows: bool = False,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Splits:
+    """Load a FER2013 CSV (.csv/.csv.gz) or an image folder ROOT/<split>/<class>/*.png.
+
+    For a CSV, ``Training`` rows train and ``PublicTest`` rows validate; a file with no
+    PublicTest rows gets a stratified ``val_fraction`` hold-out of Training instead.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _load_folder(path, image_size, val_fraction, seed)
+    if not path.exists():
+        raise DataError(f"dataset not found: {path}")
+    data = load_fer2013_csv(path, on_error="skip" if skip_bad_rows else "raise", progress=progress)
+    skipped = [(f"line {line}", why) for line, why in data.skipped]
+    train = data.select("Training")
+    val = data.select("PublicTest")
+    images_t, labels_t = train.images, train.labels
+    if len(train.labels) == 0:
+        raise DataError(f"{path} has no Training rows")
+    if len(val.labels) == 0:
+        idx_t, idx_v = _stratified_split(labels_t, val_fraction, seed)
+        val_split = Split(images_t[idx_v], labels_t[idx_v])
+        images_t, labels_t = images_t[idx_t], labels_t[idx_t]
+    else:
+        val_split = Split(val.images, val.labels)
+    splits = Splits(Split(images_t, labels_t), val_split, EMOTIONS, skipped)
+    if image_size != (48, 48):
+        splits.train.images = _resize_all(splits.train.images, image_size)
+        splits.val.images = _resize_all(splits.val.images, image_size)
+    return splits
+
+
+def _resize_all(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    h, w = size
+    return np.stack([cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA) for im in images])
+
+
+def _stratified_split(labels: np.ndarray, fraction: float, seed: int):
+    rng = np.random.default_rng(seed)
+    val_idx = []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        rng.shuffle(idx)
+        val_idx.extend(idx[: max(1, round(len(idx) * fraction))] if len(idx) > 1 else [])
+    val_mask = np.zeros(len(labels), bool)
+    val_mask[val_idx] = True
+    return np.flatnonzero(~val_mask), np.flatnonzero(val_mask)
+
+
+def _read_gray(path: Path, size: tuple[int, int]) -> np.ndarray | None:
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if image is None:
+        return None
+    h, w = size
+    interp = cv2.INTER_AREA if image.shape[0] >= h else cv2.INTER_LINEAR
+    return cv2.resize(image, (w, h), interpolation=interp)
+
+
+def _load_folder(root: Path, size: tuple[int, int], val_fraction: float, seed: int) -> Splits:
+    """ROOT/<split>/<class>/*.png|jpg; class folders named after the FER2013 emotions."""
+    subdirs = {p.name.lower(): p for p in root.iterdir() if p.is_dir()}
+    train_dir = next((subdirs[n] for n in TRAIN_NAMES if n in subdirs), None)
+    val_dir = next((subdirs[n] for n in VAL_NAMES if n in subdirs), None)
+    if train_dir is None:
+        if any(n in EMOTIONS for n in subdirs):  # ROOT/<class>/*: hold out part for validation
+            train_dir = root
+        else:
+            raise DataError(
+                f"{root}: expected ROOT/train/<class>/*.png (and ROOT/test or ROOT/val), "
+                f"with class folders named {', '.join(EMOTIONS)}"
+            )
+    skipped: list[tuple[str, str]] = []
+    train = _read_split(train_dir, size, skipped)
+    if val_dir is not None:
+        val = _read_split(val_dir, size, skipped)
+    else:
+        idx_t, idx_v = _stratified_split(train.labels, val_fraction, seed)
+        val = Split(train.images[idx_v], train.labels[idx_v])
+        train = Split(train.images[idx_t], train.labels[idx_t])
+    return Splits(train, val, EMOTIONS, skipped)
+
+
+def _read_split(folder: Path, size: tuple[int, int], skipped: list[tuple[str, str]]) -> Split:
+    images, labels = [], []
+    for class_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        name = class_dir.name.lower()
+        if name not in EMOTIONS:
+            skipped.append((str(class_dir), f"folder name is not one of {', '.join(EMOTIONS)}"))
+            continue
+        for path in sorted(class_dir.iterdir()):
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            image = _read_gray(path, size)
+            if image is None:
+                skipped.append((str(path), "not a readable image"))
+                continue
+            images.append(image)
+            labels.append(EMOTIONS.index(name))
+    if not images:
+        raise DataError(f"{folder}: no readable images in class folders")
+    return Split(np.stack(images), np.asarray(labels, dtype=np.int64))

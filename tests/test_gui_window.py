@@ -38,7 +38,7 @@ def test_live_results_boxes_and_bars(qtbot, window, face_video_path):
     )
     face = window.last.result.faces[0]
     assert face.label == "happy"
-    x, y, w, h = face.box
+    x, y, _w, h = face.box
     assert tuple(window.last.annotated[y + h // 2, x]) == color_bgr("happy")
     assert int(np.argmax(window.bars.heights)) == EMOTIONS.index("happy")
     assert "happy" in window.bars.caption.text()
@@ -111,7 +111,7 @@ def test_custom_colour_is_used_for_boxes(qtbot, window, face_video_path):
     qtbot.waitUntil(
         lambda: window.last is not None and bool(window.last.result.faces), timeout=WAIT_MS
     )
-    x, y, w, h = window.last.result.faces[0].box
+    x, y, _w, h = window.last.result.faces[0].box
     assert tuple(window.last.annotated[y + h // 2, x]) == (0, 136, 255)
 
 

@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.datasets import load_dataset
-from trainer.training import Trainer, TrainConfig, run_dir
+from trainer.training import TrainConfig, Trainer, run_dir
 
 
 def striped_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -194,4 +194,4 @@ def test_augmentation_runs_in_the_tf_data_graph():
     assert np.array_equal(plain[1].numpy(), augmented[1].numpy())  # labels untouched
     difference = np.abs(plain[0].numpy() - augmented[0].numpy()).mean()
     assert difference > 1.0
-    assert 0 <= augmented[0].numpy().min() and augmented[0].numpy().max() <= 255
+    assert augmented[0].numpy().min() >= 0 and augmented[0].numpy().max() <= 255

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -22,26 +22,53 @@ class Augmentation:
     def enabled(self) -> bool:
         return bool(self.rotation_deg or self.shift or self.zoom or self.flip)
 
-    def layers(self, seed: int) -> keras.Sequential:
-        """Keras preprocessing layers implementing these transforms (nearest fill, as Keras's old generator)."""
-        steps: list[keras.layers.Layer] = []
+    def apply(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """Augment a batch (N, H, W, 1) with stateless random draws from ``seed`` (shape [2]).
+
+        Rotation, shift and zoom are composed into one affine transform per image and
+        applied in a single resampling pass (nearest-edge fill, as Keras's old
+        ImageDataGenerator), instead of one interpolation per transform.
+        """
+        n = tf.shape(images)[0]
+        height = tf.cast(tf.shape(images)[1], tf.float32)
+        width = tf.cast(tf.shape(images)[2], tf.float32)
+        seeds = tf.random.experimental.stateless_split(seed, 5)
+
+        def uniform(i: int, limit: float) -> tf.Tensor:
+            return tf.random.stateless_uniform([n], seeds[i], -limit, limit)
+
+        angle = uniform(0, self.rotation_deg * math.pi / 180.0)
+        scale = 1.0 + uniform(1, self.zoom)
+        tx = uniform(2, self.shift) * width
+        ty = uniform(3, self.shift) * height
+        cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+        cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
+        # maps each output pixel to the input pixel it samples
+        transforms = tf.stack(
+            [
+                cos,
+                -sin,
+                cx - cos * cx + sin * cy - tx,
+                sin,
+                cos,
+                cy - sin * cx - cos * cy - ty,
+                tf.zeros([n]),
+                tf.zeros([n]),
+            ],
+            axis=1,
+        )
+        out = tf.raw_ops.ImageProjectiveTransformV3(
+            images=images,
+            transforms=transforms,
+            output_shape=tf.shape(images)[1:3],
+            fill_value=0.0,
+            interpolation="BILINEAR",
+            fill_mode="NEAREST",
+        )
         if self.flip:
-            steps.append(keras.layers.RandomFlip("horizontal", seed=seed))
-        if self.rotation_deg:
-            steps.append(
-                keras.layers.RandomRotation(
-                    self.rotation_deg / 360.0, fill_mode="nearest", seed=seed + 1
-                )
-            )
-        if self.shift:
-            steps.append(
-                keras.layers.RandomTranslation(
-                    self.shift, self.shift, fill_mode="nearest", seed=seed + 2
-                )
-            )
-        if self.zoom:
-            steps.append(keras.layers.RandomZoom(self.zoom, fill_mode="nearest", seed=seed + 3))
-        return keras.Sequential(steps, name="augmentation")
+            flip = tf.random.stateless_uniform([n], seeds[4]) < 0.5
+            out = tf.where(flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
+        return out
 
 
 def make_dataset(
@@ -70,10 +97,12 @@ def make_dataset(
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is not None and augmentation.enabled:
-        augment = augmentation.layers(seed)
+        # One seed pair per batch, new every epoch, repeatable for a given ``seed``.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
 
-        def apply(img, lab):
-            return augment(img, training=True), lab
+        def apply(batch, batch_seed):
+            img, lab = batch
+            return augmentation.apply(img, batch_seed), lab
 
-        ds = ds.map(apply, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(apply, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+import trainer
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from tests.conftest import ROOT
@@ -58,6 +59,7 @@ def test_parameter_counts():
     assert counts["thesis2"] == 102_055  # 0.3 % off the thesis's 101,735 (see architectures.py)
     assert counts["thesis1"] == 493_063  # the described convolutions alone exceed 329,031
     assert counts["fernet"] < 1_500_000
+    assert counts == trainer.PARAMETER_COUNTS  # the table menus show without building models
 
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from tqdm import tqdm
 
 import trainer  # first: sets the oneDNN crash guard before TensorFlow loads
 from ferapp.core.confusion_image import write_confusion_png
+from ferapp.core.errors import FerappError
+
+EVENT_PREFIX = "ferapp-event "
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +42,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--class-weights", action="store_true", help="weight classes by inverse frequency"
     )
-    p.add_argument("--no-augment", action="store_true", help="train without data augmentation")
+    p.add_argument(
+        "--augment",
+        default="rotation,shift,zoom,flip",
+        help="comma-separated augmentations from rotation,shift,zoom,flip, or 'none' "
+        "(default: all four, as in the thesis)",
+    )
+    p.add_argument("--no-augment", action="store_true", help="same as --augment none")
     p.add_argument("--early-stopping", type=int, default=12, help="patience in epochs, 0 = off")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument(
@@ -45,6 +59,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="for the window: print progress as JSON lines on stdout and stop "
+        "cleanly when 'stop' arrives on stdin",
+    )
     p.set_defaults(run=run)
 
 
@@ -88,8 +108,76 @@ class _ProgressBar:
             )
 
 
-def run(args: argparse.Namespace) -> int:
+def parse_augmentation(text: str):
     from trainer.augment import Augmentation
+
+    names = {n.strip().lower() for n in text.split(",") if n.strip()} - {"none"}
+    unknown = names - {"rotation", "shift", "zoom", "flip"}
+    if unknown:
+        raise FerappError(
+            f"unknown augmentation {', '.join(sorted(unknown))}; "
+            "use rotation, shift, zoom, flip or none"
+        )
+    full = Augmentation()
+    return Augmentation(
+        rotation_deg=full.rotation_deg if "rotation" in names else 0.0,
+        shift=full.shift if "shift" in names else 0.0,
+        zoom=full.zoom if "zoom" in names else 0.0,
+        flip="flip" in names,
+    )
+
+
+class StopFlag:
+    """Set by Ctrl-C / SIGTERM or a 'stop' line on stdin: the run ends after the current batch."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def listen_for_signals(self) -> None:
+        def handler(signum, frame) -> None:
+            if self._event.is_set():
+                raise KeyboardInterrupt
+            self._event.set()
+            print(
+                "stopping after this batch (the best model is kept); press Ctrl-C again to abort",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        signal.signal(signal.SIGINT, handler)
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, handler)
+
+    def listen_on_stdin(self) -> None:
+        def read() -> None:
+            for line in sys.stdin:
+                if line.strip() == "stop":
+                    break
+            self._event.set()  # 'stop', or the parent went away (stdin closed)
+
+        threading.Thread(target=read, daemon=True, name="ferapp-stdin").start()
+
+
+class EventPrinter:
+    """Prints events as `EVENT_PREFIX {json}` lines (batch events at most 10 per second)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self._last_batch = 0.0
+
+    def __call__(self, event) -> None:
+        self.inner(event)
+        now = time.monotonic()
+        if event.kind == "batch" and now - self._last_batch < 0.1 and event.batch != event.batches:
+            return
+        self._last_batch = now
+        print(EVENT_PREFIX + json.dumps(dataclasses.asdict(event)), flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
     from trainer.datasets import load_dataset
     from trainer.training import TrainConfig, Trainer
 
@@ -105,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         schedule=args.schedule,
         label_smoothing=args.label_smoothing,
         class_weights=args.class_weights,
-        augmentation=Augmentation(0, 0, 0, False) if args.no_augment else Augmentation(),
+        augmentation=parse_augmentation("none" if args.no_augment else args.augment),
         early_stopping=args.early_stopping,
         seed=args.seed,
         skip_bad_rows=args.skip_bad_rows,
@@ -118,7 +206,18 @@ def run(args: argparse.Namespace) -> int:
             f"{splits.skipped[0][0]}: {splits.skipped[0][1]}",
             file=sys.stderr,
         )
-    result = Trainer(config, splits, on_event=_ProgressBar(args.quiet)).run(resume=args.resume)
+    stop = StopFlag()
+    stop.listen_for_signals()
+    on_event = _ProgressBar(args.quiet)
+    if args.events:
+        stop.listen_on_stdin()
+        on_event = EventPrinter(on_event)
+    try:
+        result = Trainer(config, splits, on_event=on_event, should_stop=stop.is_set).run(
+            resume=args.resume
+        )
+    except OSError as exc:
+        raise FerappError(f"cannot write the model or its logs: {exc.strerror or exc}") from exc
     state = "cancelled" if result.cancelled else "finished"
     print(
         f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -16,8 +17,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from ferapp.core.export import ResultCsvWriter
@@ -26,6 +25,7 @@ from ferapp.gui.frame_view import FrameView
 from ferapp.gui.probability_bars import ProbabilityBars
 from ferapp.gui.settings import AppSettings, load_settings, open_store, save_settings
 from ferapp.gui.settings_dialog import SettingsDialog
+from ferapp.gui.training_tab import TrainingTab
 from ferapp.gui.workers import CameraWorker, Captured, InferenceWorker, Recognised, hex_to_bgr
 
 THREAD_STOP_MS = 5000
@@ -73,7 +73,9 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Live")
-        self.tabs.addTab(self._training_placeholder(), "Training")
+        self.training = TrainingTab()
+        self.training.use_model.connect(self.use_trained_model)
+        self.tabs.addTab(self.training, "Training")
         self.setCentralWidget(self.tabs)
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status, 1)
@@ -93,19 +95,6 @@ class MainWindow(QMainWindow):
         self.view.set_message("Starting...")
 
     # ------------------------------------------------------------------ building
-    def _training_placeholder(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        label = QLabel(
-            "Train a model from the command line for now:\n\n"
-            "ferapp train --data fer2013.csv --arch fernet --out my-model.keras\n\n"
-            "then choose it in Settings (Ctrl+,)."
-        )
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(label)
-        return page
-
     def _action(self, menu, text: str, shortcut, slot, checkable: bool = False) -> QAction:
         action = QAction(text, self)
         if shortcut:
@@ -352,6 +341,19 @@ class MainWindow(QMainWindow):
             self.start_source(new.source)
         self.mirror_action.setChecked(new.mirror)
 
+    def use_trained_model(self, path: str) -> None:
+        """The Training tab's 'use in Live' button: switch model and show the Live tab."""
+        self.apply_settings(replace(self.settings, model_path=path))
+        self.tabs.setCurrentIndex(0)
+
+    def confirm_close_during_training(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "A model is being trained. Stop it and quit? The best model so far is kept.",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     # ------------------------------------------------------------------ shutdown
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (idempotent)."""
@@ -365,7 +367,11 @@ class MainWindow(QMainWindow):
             self.recorder.close()
             self.recorder = None
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        if self.training.running and not self.confirm_close_during_training():
+            event.ignore()
+            return
+        self.training.shutdown()
         self.shutdown()
         save_settings(self.store, self.settings)
         event.accept()

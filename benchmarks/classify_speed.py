@@ -1,0 +1,78 @@
+"""Milliseconds per face of a model on one CPU core, against model.predict in the same run.
+
+    python benchmarks/classify_speed.py [--model PATH] [--repeats 300]
+
+Pins the process to one core (where the OS allows) and one interpreter thread, then
+times ferapp's classifier (batch of 1 and of 4 faces) and, as the baseline, the
+thesis's per-face ``model.predict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# isort: off
+import trainer  # noqa: E402,F401  (the oneDNN guard must come before TensorFlow)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+# isort: on
+
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
+
+from ferapp.core.classifier import EmotionClassifier  # noqa: E402
+from ferapp.core.default_model import find_default_model  # noqa: E402
+
+
+def per_face_ms(fn, batch: np.ndarray, repeats: int) -> float:
+    for _ in range(10):
+        fn(batch)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(batch)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3 / len(batch)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--repeats", type=int, default=300)
+    args = parser.parse_args()
+    path = args.model or find_default_model()
+    if path is None:
+        print("no model: pass --model")
+        return 1
+    clf = EmotionClassifier.load(path, threads=1)
+    h, w = clf.input_size
+    faces = np.random.default_rng(0).integers(0, 256, (4, h, w), dtype=np.uint8)
+    print(
+        f"model {path.name}: {clf.model.count_params():,} parameters; backend {clf.backend}; "
+        "one CPU core"
+    )
+    one = per_face_ms(clf.classify, faces[:1], args.repeats)
+    four = per_face_ms(clf.classify, faces, args.repeats)
+    x = faces[:1, :, :, None].astype(np.float32)
+    base = per_face_ms(lambda b: clf.model.predict(b, verbose=0), x, max(args.repeats // 10, 20))
+    print(f"  ferapp classify, 1 face : {one:6.2f} ms per face")
+    print(f"  ferapp classify, 4 faces: {four:6.2f} ms per face")
+    print(f"  baseline model.predict  : {base:6.2f} ms per face")
+    print(f"  speed-up vs predict: {base / one:.0f}x (1 face), {base / four:.0f}x (4 faces)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The Training tab, offscreen, with a tiny generated dataset and a real child process."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ferapp.core.classifier import EmotionClassifier
+from ferapp.gui.main_window import MainWindow
+from tests.test_trainer import write_csv
+
+RUN_MS = 240_000
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    return write_csv(tmp_path_factory.mktemp("tab") / "tiny.csv", 150, 42)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings_dir=str(tmp_path / "settings"))
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.training)
+    yield win
+    win.confirm_close_during_training = lambda: True
+    win.training.shutdown()
+    win.shutdown()
+
+
+def configure(tab, data, out, arch="thesis2", epochs=2):
+    tab.data_edit.setText(str(data))
+    tab.arch_combo.setCurrentIndex(tab.arch_combo.findData(arch))
+    tab.epochs.setValue(epochs)
+    tab.batch.setValue(32)
+    tab.out_edit.setText(str(out))
+
+
+def test_dataset_is_checked_when_chosen(qtbot, window, tiny_data):
+    tab = window.training
+    tab.check_dataset(str(tiny_data))
+    qtbot.waitUntil(lambda: "training and" in tab.data_status.text(), timeout=60_000)
+    assert "150 training and 42 validation images" in tab.data_status.text()
+    assert tab.counts_table.item(3, 0).text() == "21"  # happy rows in the training split
+
+
+def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, tmp_path):
+    tab = window.training
+    out = tmp_path / "models" / "tab.keras"
+    configure(tab, tiny_data, out)
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
+        tab.start()
+        assert tab.running and not tab.start_button.isEnabled()
+    assert finished.args == [0], tab.log_view.toPlainText()
+    assert len(tab.history) == 2
+    xs, ys = tab.curves["val_accuracy"].getData()
+    assert list(xs) == [1, 2] and len(ys) == 2
+    assert tab.progress.value() == tab.progress.maximum()
+    assert tab.report_table.item(0, 0) is not None  # precision/recall filled in
+    assert tab.confusion_image.image is not None and tab.confusion_image.image.shape == (7, 7)
+    assert "Finished" in tab.progress_label.text()
+    assert tab.use_button.isEnabled()
+    tab.use_button.click()
+    assert window.settings.model_path == str(out)
+    assert window.tabs.currentIndex() == 0
+    qtbot.waitUntil(lambda: window.model_name.startswith("tab.keras"), timeout=60_000)
+
+
+def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_data, tmp_path):
+    tab = window.training
+    out = tmp_path / "stopped.keras"
+    configure(tab, tiny_data, out, arch="mini_xception", epochs=200)
+    tab.start()
+    qtbot.waitUntil(lambda: len(tab.history) >= 1, timeout=RUN_MS)
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000) as finished:
+        tab.stop()
+    assert finished.args == [0]
+    assert "Stopped" in tab.progress_label.text()
+    assert len(tab.history) < 200
+    assert EmotionClassifier.load(out).class_names[3] == "happy"
+
+
+def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
+    qtbot, window, tmp_path, tiny_data
+):
+    tab = window.training
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["emotion", "pixels", "Usage"])
+        writer.writerow([3, "1 2 3", "Training"])
+        writer.writerow([3, " ".join(["9"] * 2304), "Training"])
+    tab.check_dataset(str(bad))
+    qtbot.waitUntil(lambda: "malformed" in tab.data_status.text(), timeout=60_000)
+    assert "line 2" in tab.data_status.text()
+    configure(tab, bad, tmp_path / "bad.keras")
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
+        tab.start()
+    assert finished.args[0] != 0
+    assert "line 2" in tab.message.text()
+    assert tab.start_button.isEnabled()
+
+    configure(tab, tmp_path / "missing.csv", tmp_path / "m.keras")
+    tab.start()
+    assert "existing dataset" in tab.message.text() and not tab.running
+
+    configure(tab, tiny_data, tmp_path / "crash.keras", arch="mini_xception", epochs=200)
+    tab.start()
+    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_MS)
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000):
+        tab.process.process.kill()
+    assert "crashed" in tab.message.text()
+    assert tab.start_button.isEnabled()
+
+
+def test_closing_during_a_run_asks_first(qtbot, window, tiny_data, tmp_path):
+    tab = window.training
+    configure(tab, tiny_data, tmp_path / "close.keras", arch="mini_xception", epochs=200)
+    tab.start()
+    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_MS)
+    window.confirm_close_during_training = lambda: False
+    window.close()
+    assert window.isVisible() and tab.running
+    window.confirm_close_during_training = lambda: True
+    window.close()
+    assert not tab.running and not window.isVisible()

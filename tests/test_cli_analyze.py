@@ -149,3 +149,28 @@ def test_no_model_available_says_how_to_get_one(tmp_path, capsys, monkeypatch):
     assert cli_main(["analyze", str(image)]) == 1
     err = capsys.readouterr().err
     assert "no emotion model is available" in err and "ferapp train" in err
+
+
+def test_smoothing_tracks_faces_through_a_video(tmp_path, happy_model_path):
+    out_json = tmp_path / "s.json"
+    video = media.face_video(tmp_path / "three.avi", n_frames=6, faces=3)
+    code = cli_main(
+        [
+            "analyze",
+            str(video),
+            "--model",
+            str(happy_model_path),
+            "--json",
+            str(out_json),
+            "--smooth",
+            "0.6",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    frames = json.loads(out_json.read_text())["frames"]
+    assert all(len(f["faces"]) == 3 for f in frames)
+    assert all(f["faces"][0]["label"] == "happy" for f in frames)
+    assert (
+        cli_main(["analyze", str(video), "--model", str(happy_model_path), "--smooth", "1.5"]) == 1
+    )

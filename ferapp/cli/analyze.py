@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ferapp.core.drawing import draw_faces
 from ferapp.core.errors import FerappError
 from ferapp.core.export import ResultCsvWriter, RunSummary, write_json
 from ferapp.core.pipeline import FrameResult, Pipeline
+from ferapp.core.smoothing import FaceTracker
 from ferapp.core.sources import CameraSource, FolderSource, FrameSource, VideoSource, open_source
 
 
@@ -50,6 +52,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="stop after this many frames (0 = all; a camera runs until Ctrl-C)",
     )
+    p.add_argument(
+        "--smooth",
+        type=float,
+        default=0.0,
+        help="for videos and cameras: average each face's probabilities over frames "
+        "(0 = off, 0.6 = moderate; faces are tracked by position)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_model_options(p)
     add_detector_options(p)
@@ -62,7 +71,7 @@ class _Annotator:
     def __init__(self, target: Path, source: FrameSource) -> None:
         self.target = target
         self.to_folder = isinstance(source, FolderSource)
-        self.to_video = isinstance(source, VideoSource | CameraSource)
+        self.to_video = source_is_stream(source)
         self.fps = getattr(source, "fps", 0.0) or 30.0
         self._writer: cv2.VideoWriter | None = None
         if self.to_folder:
@@ -104,6 +113,7 @@ def _frame_record(
         "faces": [
             {
                 "box": list(f.box),
+                "track": f.track,
                 "label": f.label,
                 "confidence": round(f.confidence, 4),
                 "probabilities": {
@@ -115,7 +125,14 @@ def _frame_record(
     }
 
 
+def source_is_stream(source: FrameSource) -> bool:
+    """Frames of one scene over time (where smoothing makes sense), not separate photos."""
+    return isinstance(source, VideoSource | CameraSource)
+
+
 def run(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.smooth < 1.0:
+        raise FerappError(f"--smooth must be at least 0 and below 1, got {args.smooth}")
     classifier = load_classifier(args)
     pipeline = Pipeline(FaceDetector(detector_settings(args)), classifier, crop_settings(args))
     source = open_source(args.source)
@@ -127,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     total = len(source) or None
     if args.max_frames and total:
         total = min(total, args.max_frames)
+    tracker = FaceTracker(args.smooth) if args.smooth and source_is_stream(source) else None
     started = time.perf_counter()
     interrupted = False
     try:
@@ -142,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         ):
             for frame in source:
                 result = pipeline.process(frame.image)
+                if tracker is not None:
+                    result = replace(result, faces=tracker.update(result.faces, names))
                 summary.add(result)
                 if csv_writer:
                     csv_writer.write(frame.name, frame.index, frame.time_ms, result)

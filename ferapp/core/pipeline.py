@@ -21,6 +21,7 @@ class FaceResult:
     label: str
     confidence: float
     probabilities: tuple[float, ...]
+    track: int = -1  # the same number for the same face across frames, when tracked
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
             self.settings.crop,
             self.settings.model_path,
             self._colors_bgr(),
+            self.settings.smoothing,
         )
         self.inference.recognised.connect(self.on_recognised)
         self.inference.model_loaded.connect(self.on_model_loaded)
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
         old = self.settings
         self.settings = new
         save_settings(self.store, new)
-        self.inference.request_detector(new.detector, new.crop, self._colors_bgr())
+        self.inference.request_detector(new.detector, new.crop, self._colors_bgr(), new.smoothing)
         if new.model_path != old.model_path:
             self.inference.request_model(new.model_path)
         if new.source != old.source:

@@ -29,6 +29,7 @@ class AppSettings:
     crop: CropSettings = field(default_factory=CropSettings)
     colors: dict[str, str] = field(default_factory=dict)  # emotion -> "#rrggbb" overrides
     mirror: bool = True
+    smoothing: float = 0.6  # per-face averaging across frames, 0 = off
 
 
 def open_store(folder: str | Path | None = None) -> QSettings:
@@ -60,6 +61,10 @@ def load_settings(store: QSettings) -> AppSettings:
     """Read settings; unknown, damaged or missing values fall back to the defaults."""
     defaults = AppSettings()
     mirror = store.value("view/mirror", defaults.mirror)
+    try:
+        smoothing = min(max(float(store.value("view/smoothing", defaults.smoothing)), 0.0), 0.95)
+    except (TypeError, ValueError):
+        smoothing = defaults.smoothing
     store.beginGroup("colors")
     colors = {key: str(store.value(key)) for key in store.childKeys()}
     store.endGroup()
@@ -70,6 +75,7 @@ def load_settings(store: QSettings) -> AppSettings:
         crop=_read_dataclass(store, "crop", CropSettings),
         colors=colors,
         mirror=str(mirror).lower() in ("true", "1"),
+        smoothing=smoothing,
     )
 
 
@@ -84,4 +90,5 @@ def save_settings(store: QSettings, settings: AppSettings) -> None:
     for key, value in settings.colors.items():
         store.setValue(f"colors/{key}", value)
     store.setValue("view/mirror", settings.mirror)
+    store.setValue("view/smoothing", settings.smoothing)
     store.sync()

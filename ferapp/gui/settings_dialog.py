@@ -96,6 +96,11 @@ class SettingsDialog(QDialog):
         self.detect_width.setSpecialValueText("full size")
         self.offset_x = self._double(0.0, 1.0, 0.05, c.offset_x)
         self.offset_y = self._double(0.0, 1.0, 0.05, c.offset_y)
+        self.smoothing = self._double(0.0, 0.95, 0.05, settings.smoothing)
+        self.smoothing.setToolTip(
+            "How much each face's probabilities are averaged over frames "
+            "(0 = every frame on its own)"
+        )
 
         form = QFormLayout()
         form.addRow("Model file", model_row)
@@ -108,6 +113,7 @@ class SettingsDialog(QDialog):
         detector_form.addRow("Detection width", self.detect_width)
         detector_form.addRow("Crop offset, sides", self.offset_x)
         detector_form.addRow("Crop offset, top/bottom", self.offset_y)
+        detector_form.addRow("Smoothing over frames", self.smoothing)
 
         colors_box = QGroupBox("Box colours")
         grid = QGridLayout(colors_box)
@@ -203,6 +209,7 @@ class SettingsDialog(QDialog):
             ),
             crop=CropSettings(self.offset_x.value(), self.offset_y.value()),
             colors=dict(self.colors),
+            smoothing=self.smoothing.value(),
         )
 
     def accept(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -25,6 +25,7 @@ from ferapp.core.drawing import draw_faces
 from ferapp.core.errors import FerappError
 from ferapp.core.handoff import LatestOnly
 from ferapp.core.pipeline import FrameResult, Pipeline
+from ferapp.core.smoothing import FaceTracker
 from ferapp.core.sources import FolderSource, ImageSource, open_source
 
 FOLDER_SECONDS_PER_IMAGE = 1.0
@@ -148,6 +149,7 @@ class InferenceWorker(QObject):
         crop: CropSettings,
         model_path: str = "",
         colors_bgr: dict[str, tuple[int, int, int]] | None = None,
+        smoothing: float = 0.6,
     ) -> None:
         super().__init__()
         self.slot = slot
@@ -159,6 +161,8 @@ class InferenceWorker(QObject):
         self.colors_bgr = colors_bgr or {}
         self._pipeline: Pipeline | None = None
         self._classifier: EmotionClassifier | None = None
+        self.tracker = FaceTracker(smoothing)
+        self._last_frame: tuple[str, int] = ("", -1)
 
     # Called from the UI thread; applied by the worker thread before its next frame.
     def request_model(self, path: str) -> None:
@@ -170,11 +174,14 @@ class InferenceWorker(QObject):
         settings: DetectorSettings,
         crop: CropSettings,
         colors_bgr: dict[str, tuple[int, int, int]],
+        smoothing: float,
     ) -> None:
         with self._lock:
             self._pending_detector = settings
             self.crop = crop
             self.colors_bgr = dict(colors_bgr)
+            if smoothing != self.tracker.strength:
+                self.tracker = FaceTracker(smoothing)
 
     def stop(self) -> None:
         self._stop.set()
@@ -209,6 +216,14 @@ class InferenceWorker(QObject):
             return
         self.model_loaded.emit(f"{target.name} ({self._classifier.backend})")
 
+    def _smooth(self, captured: Captured, result: FrameResult) -> FrameResult:
+        """Per-face smoothing within one stream; a new source or a rewind starts afresh."""
+        if captured.name != self._last_frame[0] or captured.index <= self._last_frame[1]:
+            self.tracker.reset()
+        self._last_frame = (captured.name, captured.index)
+        names = self._classifier.class_names if self._classifier else ()
+        return replace(result, faces=self.tracker.update(result.faces, names))
+
     def run(self) -> None:
         while not self._stop.is_set():
             self._apply_pending()
@@ -221,6 +236,7 @@ class InferenceWorker(QObject):
             except FerappError as exc:
                 self.model_failed.emit(str(exc))
                 continue
+            result = self._smooth(captured, result)
             annotated = draw_faces(captured.image.copy(), result.faces, self.colors_bgr)
             infer_ms = (time.perf_counter() - t0) * 1e3
             names = self._classifier.class_names if self._classifier else ()

@@ -1,0 +1,97 @@
+"""Per-face temporal smoothing: faces are tracked across frames and their probabilities averaged.
+
+Each frame's classification on its own flickers between neighbouring emotions. A
+track follows one face by box overlap (IoU); its probabilities are an exponential
+moving average, so the label changes when the expression does, not with noise.
+Every face keeps its own history: one face's expression never leaks into another's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ferapp.core.pipeline import FaceResult
+
+
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    id: int
+    box: tuple[int, int, int, int]
+    probs: np.ndarray
+    missed: int = 0
+
+
+class FaceTracker:
+    """``strength`` 0 turns smoothing off; 0.8 keeps 80 % of the previous average each frame."""
+
+    def __init__(self, strength: float = 0.6, min_iou: float = 0.3, max_missed: int = 5) -> None:
+        if not 0.0 <= strength < 1.0:
+            raise ValueError("smoothing strength must be in [0, 1)")
+        self.strength = strength
+        self.min_iou = min_iou
+        self.max_missed = max_missed
+        self._tracks: list[_Track] = []
+        self._next_id = 0
+
+    def reset(self) -> None:
+        self._tracks = []
+
+    def update(
+        self, faces: tuple[FaceResult, ...], class_names: tuple[str, ...]
+    ) -> tuple[FaceResult, ...]:
+        """Match faces to tracks (greedy, best overlap first) and return smoothed results."""
+        pairs = sorted(
+            (
+                (iou(f.box, t.box), i, j)
+                for i, f in enumerate(faces)
+                for j, t in enumerate(self._tracks)
+            ),
+            reverse=True,
+        )
+        face_track: dict[int, _Track] = {}
+        used: set[int] = set()
+        for overlap, i, j in pairs:
+            if overlap < self.min_iou:
+                break
+            if i in face_track or j in used:
+                continue
+            face_track[i] = self._tracks[j]
+            used.add(j)
+        out = []
+        seen: set[int] = set()
+        for i, face in enumerate(faces):
+            probs = np.asarray(face.probabilities, dtype=np.float64)
+            track = face_track.get(i)
+            if track is None:
+                track = _Track(self._next_id, face.box, probs)
+                self._next_id += 1
+                self._tracks.append(track)
+            elif probs.size:
+                track.probs = self.strength * track.probs + (1.0 - self.strength) * probs
+            track.box, track.missed = face.box, 0
+            seen.add(track.id)
+            if probs.size and class_names:
+                best = int(np.argmax(track.probs))
+                face = replace(
+                    face,
+                    label=class_names[best],
+                    confidence=float(track.probs[best]),
+                    probabilities=tuple(float(p) for p in track.probs),
+                )
+            out.append(replace(face, track=track.id))
+        for track in self._tracks:
+            if track.id not in seen:
+                track.missed += 1
+        self._tracks = [t for t in self._tracks if t.missed <= self.max_missed]
+        return tuple(out)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -108,6 +109,7 @@ class TrainingTab(QWidget):
         self.counts_table.setHorizontalHeaderLabels(["train", "validation"])
         self.counts_table.setVerticalHeaderLabels(list(EMOTIONS))
         self.counts_table.setMaximumHeight(240)
+        self.counts_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.skip_bad = QCheckBox("Skip malformed rows")
 
         self.arch_combo = QComboBox()
@@ -203,13 +205,18 @@ class TrainingTab(QWidget):
         self.confusion_plot.getViewBox().setAspectLocked(True)
         self.confusion_plot.setLabel("left", "true")
         self.confusion_plot.setLabel("bottom", "predicted")
-        ticks = [[(i + 0.5, name) for i, name in enumerate(EMOTIONS)]]
-        self.confusion_plot.getAxis("left").setTicks(ticks)
-        self.confusion_plot.getAxis("bottom").setTicks(ticks)
+        self.confusion_plot.getAxis("left").setTicks(
+            [[(i + 0.5, n) for i, n in enumerate(EMOTIONS)]]
+        )
+        # three letters below the columns, so that seven names fit side by side
+        self.confusion_plot.getAxis("bottom").setTicks(
+            [[(i + 0.5, n[:3]) for i, n in enumerate(EMOTIONS)]]
+        )
         self._confusion_texts: list[pg.TextItem] = []
         self.report_table = QTableWidget(len(EMOTIONS), 2)
         self.report_table.setHorizontalHeaderLabels(["precision", "recall"])
         self.report_table.setVerticalHeaderLabels(list(EMOTIONS))
+        self.report_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(5000)

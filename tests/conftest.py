@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Never touch the user's own settings or logs.
+os.environ["FERAPP_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-settings-")
+os.environ["FERAPP_LOG_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-logs-")
 
 import trainer  # noqa: F401  (sets the oneDNN crash guard before TensorFlow is imported)
 from tests import media

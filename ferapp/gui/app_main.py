@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.handlers
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +14,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ferapp import __version__
+
+STARTED = time.perf_counter()  # as early as the window's code is imported
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,8 +74,50 @@ def self_test() -> int:
     return 0
 
 
+def log_folder() -> Path:
+    """Where the window's log file lives (per user; FERAPP_LOG_DIR overrides)."""
+    from PySide6.QtCore import QStandardPaths
+
+    custom = os.environ.get("FERAPP_LOG_DIR")
+    if custom:
+        return Path(custom)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base or Path.home()) / "ferapp" / "logs"
+
+
+def setup_logging() -> Path | None:
+    """A rotating log file, and unexpected errors logged and shown instead of killing the app."""
+    try:
+        folder = log_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            folder / "ferapp.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+    def excepthook(kind, value, tb) -> None:
+        logging.getLogger("ferapp").error("unexpected error", exc_info=(kind, value, tb))
+        from PySide6.QtWidgets import QMessageBox
+
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "ferapp: unexpected error",
+                f"{kind.__name__}: {value}\n\nDetails are in "
+                f"{folder / 'ferapp.log'}. ferapp keeps running.",
+            )
+
+    sys.excepthook = excepthook
+    return folder / "ferapp.log"
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging()
     if args.self_test:
         return self_test()
     from ferapp.gui.main_window import MainWindow
@@ -83,6 +130,14 @@ def run(argv: list[str]) -> int:
         window.apply_settings(type(settings)(**{**settings.__dict__, "model_path": args.model}))
     window.show()
     window.start_source(args.source or window.settings.source)
+
+    def first_frame(_latency_ms: float) -> None:
+        window.painted.disconnect(first_frame)
+        print(
+            f"ferapp: first annotated frame after {time.perf_counter() - STARTED:.1f} s", flush=True
+        )
+
+    window.painted.connect(first_frame)
     if args.exit_after is not None:
         started = time.perf_counter()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
@@ -20,7 +21,10 @@ STOP_GRACE_MS = 15_000
 def ferapp_command() -> list[str]:
     """How to start ferapp's command line from here (source checkout or frozen app)."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        # the console twin of the windowed binary (see packaging/ferapp.spec)
+        here = Path(sys.executable)
+        cli = here.with_name("ferapp-cli" + here.suffix)
+        return [str(cli if cli.exists() else here)]
     return [sys.executable, "-m", "ferapp"]
 
 

@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ferapp",
         description="Open the ferapp window. Sub-commands "
-        "analyze, evaluate and train run headless (ferapp --help-commands).",
+        "analyze, evaluate and train run headless (see ferapp analyze --help).",
     )
     p.add_argument("--source", help="camera number, video file or image folder to start with")
     p.add_argument("--model", help="model file to use (saved in the settings)")

@@ -102,6 +102,15 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
     assert "line 2" in tab.message.text()
     assert tab.start_button.isEnabled()
 
+    # an output folder that cannot be written (as with a full disk): the reason is shown
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the model folder should be")
+    configure(tab, tiny_data, blocker / "m.keras")
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
+        tab.start()
+    assert finished.args[0] != 0
+    assert "cannot write the model" in tab.message.text()
+
     configure(tab, tmp_path / "missing.csv", tmp_path / "m.keras")
     tab.start()
     assert "existing dataset" in tab.message.text() and not tab.running

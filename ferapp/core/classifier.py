@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -13,8 +12,6 @@ import numpy as np
 
 from ferapp.core.errors import ModelError
 from ferapp.core.model_file import PIXEL_SCALINGS, ModelInfo, load_keras_model, read_metadata
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def scale_pixels(faces: np.ndarray, scaling: str) -> np.ndarray:
@@ -36,10 +33,11 @@ class EmotionClassifier:
 
     ``classify`` takes uint8 grayscale crops of shape (N, H, W) and returns
     probabilities of shape (N, classes), all faces in one call. By default the
-    network is converted in memory to TensorFlow Lite (about 10x faster per call on a
-    CPU than a compiled TensorFlow graph, and 250x faster than ``model.predict``);
-    if a model cannot be converted, a ``tf.function`` with a variable batch size runs
-    it instead. One instance must be used by one thread at a time.
+    network is converted in memory to TensorFlow Lite, which costs far less per call
+    on a CPU than a compiled TensorFlow graph or ``model.predict`` (see
+    ``benchmarks/classify_speed.py``); if a model cannot be converted, a
+    ``tf.function`` with a variable batch size runs it instead. One instance must be
+    used by one thread at a time.
     """
 
     def __init__(
@@ -187,7 +185,7 @@ def _input_shape(model, where: str) -> tuple:
             f"{where}: the model has {len(inputs)} inputs; ferapp needs exactly one image input"
         )
     shape = tuple(inputs[0].shape)
-    if len(shape) != 4 or shape[1] is None or shape[2] is None:
+    if len(shape) != 4 or None in shape[1:]:
         raise ModelError(f"{where}: input shape {shape} is not (batch, height, width, channels)")
     return shape
 

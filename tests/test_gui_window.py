@@ -149,8 +149,8 @@ def test_headless_screenshot_and_self_test(tmp_path, face_video_path, happy_mode
     )
     assert test.returncode == 0, test.stdout + test.stderr
     assert test.stdout.startswith("ferapp self-test OK")
-    bad = run_cli(
-        "--self-test",
-        env={"FERAPP_MODEL": str(tmp_path / "none.keras"), "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert "self-test" in bad.stdout
+    broken = tmp_path / "broken.keras"
+    broken.write_text("not a model")
+    bad = run_cli("--self-test", env={"FERAPP_MODEL": str(broken), "QT_QPA_PLATFORM": "offscreen"})
+    assert bad.returncode == 1 and "ferapp self-test FAILED" in bad.stdout
+    assert "Traceback" not in bad.stderr

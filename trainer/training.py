@@ -403,6 +403,8 @@ class Trainer:
 
 def _without_optimizer(model: keras.Model) -> keras.Model:
     """A copy with the same weights and no optimizer state, for the small exported model."""
-    copy = keras.models.clone_model(model)
+    # from_config, not clone_model: a clone of a compiled model comes back compiled, and
+    # its optimizer state would triple the file's size.
+    copy = keras.Model.from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy

@@ -235,6 +235,9 @@ def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
 
             with h5py.File(tmp, "a") as h5:
                 h5.attrs[METADATA_ATTR] = info.to_json()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; use the usual mode
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -210,7 +210,8 @@ class InferenceWorker(QObject):
             self.model_failed.emit(NO_MODEL_HELP)
             return
         try:
-            self._classifier = EmotionClassifier.load(target)
+            # One interpreter thread: the other core stays free for the UI and the camera.
+            self._classifier = EmotionClassifier.load(target, threads=1)
         except FerappError as exc:
             self.model_failed.emit(str(exc))
             return

@@ -1,0 +1,36 @@
+"""The shipped default model: found, safe, self-describing, and right on a smiling face."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import h5py
+
+from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.default_model import DEFAULT_MODEL_NAME, find_default_model
+from ferapp.core.detector import FaceDetector
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.pipeline import Pipeline
+from tests import media
+from tests.conftest import ROOT
+
+
+def test_default_model_is_shipped_small_and_loads_without_options(monkeypatch):
+    monkeypatch.delenv("FERAPP_MODEL", raising=False)
+    path = find_default_model()
+    assert path == ROOT / "models" / DEFAULT_MODEL_NAME
+    assert path.stat().st_size < 8_000_000
+    assert (ROOT / "models" / "ferapp-default.md").is_file()
+    with zipfile.ZipFile(path) as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+        assert "optimizer" not in weights  # no training state in the shipped file
+    clf = EmotionClassifier.load(path)
+    assert clf.class_names == EMOTIONS
+    assert clf.input_size == (48, 48) and clf.info.pixel_scaling == "raw"
+
+
+def test_default_model_sees_the_astronaut_smile():
+    pipeline = Pipeline(FaceDetector(), EmotionClassifier.load(find_default_model()))
+    faces = pipeline.process(media.face_frame(3)).faces
+    assert [f.label for f in faces] == ["happy"] * 3

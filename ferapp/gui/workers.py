@@ -8,6 +8,9 @@ building up latency.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.crop import CropSettings
@@ -83,6 +86,7 @@ class CameraWorker(QObject):
             self._resume.set()
 
     def run(self) -> None:
+        lower_thread_priority()
         try:
             source = open_source(self.spec)
         except FerappError as exc:
@@ -226,6 +230,7 @@ class InferenceWorker(QObject):
         return replace(result, faces=self.tracker.update(result.faces, names))
 
     def run(self) -> None:
+        lower_thread_priority()
         while not self._stop.is_set():
             self._apply_pending()
             captured = self.slot.take(timeout=0.1)
@@ -244,6 +249,19 @@ class InferenceWorker(QObject):
             self.recognised.emit(
                 Recognised(annotated, result, captured, self.slot.dropped, infer_ms, names)
             )
+
+
+def lower_thread_priority(niceness: int = 5) -> None:
+    """Let the UI thread win the CPU when the workers keep both cores busy.
+
+    QThread priorities are ignored by Linux's default scheduler, where a thread has its
+    own nice value instead (raising it needs no privileges).
+    """
+    thread = QThread.currentThread()
+    thread.setPriority(QThread.Priority.LowPriority)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 def hex_to_bgr(color: str) -> tuple[int, int, int] | None:

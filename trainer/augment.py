@@ -92,6 +92,9 @@ def make_dataset(
     ds = ds.batch(batch_size)
     one_hot = num_classes
 
+    # Plain TensorFlow ops without Python control flow: AutoGraph has nothing to convert
+    # (and cannot read the source in a frozen build), so it is skipped.
+    @tf.autograph.experimental.do_not_convert
     def to_float(img, lab):
         return tf.cast(img, tf.float32), tf.one_hot(lab, one_hot)
 
@@ -100,6 +103,7 @@ def make_dataset(
         # One seed pair per batch, new every epoch, repeatable for a given ``seed``.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
 
+        @tf.autograph.experimental.do_not_convert
         def apply(batch, batch_seed):
             img, lab = batch
             return augmentation.apply(img, batch_seed), lab

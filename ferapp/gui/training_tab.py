@@ -43,8 +43,8 @@ AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
 class DatasetCheck(QObject):
     """Loads a dataset on a worker thread to count rows per split and class."""
 
-    done = Signal(dict, list)  # counts {split: {class: n}}, skipped [(where, why)]
-    failed = Signal(str)
+    done = Signal(str, dict, list)  # path, counts {split: {class: n}}, skipped [(where, why)]
+    failed = Signal(str, str)  # path, message
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -56,9 +56,9 @@ class DatasetCheck(QObject):
         try:
             splits = load_dataset(self.path, skip_bad_rows=True)
         except (FerappError, OSError) as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(self.path, str(exc))
             return
-        self.done.emit(splits.counts(), [list(s) for s in splits.skipped])
+        self.done.emit(self.path, splits.counts(), [list(s) for s in splits.skipped])
 
 
 def _format_duration(seconds: float | None) -> str:
@@ -82,9 +82,10 @@ class TrainingTab(QWidget):
         self.process.event.connect(self.on_event)
         self.process.output.connect(self.log)
         self.process.finished.connect(self.on_finished)
-        self._check_thread: QThread | None = None
-        self._check: DatasetCheck | None = None
+        # Running dataset checks with their threads; only the newest one's result is shown.
+        self._checks: list[tuple[DatasetCheck, QThread]] = []
         self.skipped_rows = 0
+        self.checked_path = ""  # the dataset whose counts are on show (or being counted)
         self.history: list[dict] = []
         self.started_at = 0.0
         self.last_model: str = ""
@@ -271,25 +272,29 @@ class TrainingTab(QWidget):
         path = path.strip()
         if not path:
             return
+        self.checked_path = path
         self.data_status.setText("Checking the dataset...")
-        self._stop_check()
-        self._check = DatasetCheck(path)
-        self._check_thread = QThread()
-        self._check.moveToThread(self._check_thread)
-        self._check_thread.started.connect(self._check.run)
-        self._check.done.connect(self._dataset_checked)
-        self._check.failed.connect(self._dataset_failed)
-        self._check.done.connect(self._check_thread.quit)
-        self._check.failed.connect(self._check_thread.quit)
-        self._check_thread.start()
+        check, thread = DatasetCheck(path), QThread()
+        check.moveToThread(thread)
+        thread.started.connect(check.run)
+        # bound methods of this widget: Qt delivers the results on the UI thread
+        check.done.connect(self._dataset_checked)
+        check.failed.connect(self._dataset_failed)
+        check.done.connect(thread.quit)
+        check.failed.connect(thread.quit)
+        self._checks = [(c, t) for c, t in self._checks if not t.isFinished()]
+        self._checks.append((check, thread))
+        thread.start()
 
-    def _stop_check(self) -> None:
-        if self._check_thread is not None:
-            self._check_thread.quit()
-            self._check_thread.wait()
-            self._check_thread = None
+    def _stop_checks(self) -> None:
+        for _check, thread in list(self._checks):
+            thread.quit()
+            thread.wait()
+        self._checks = []
 
-    def _dataset_checked(self, counts: dict, skipped: list) -> None:
+    def _dataset_checked(self, path: str, counts: dict, skipped: list) -> None:
+        if path != self.checked_path:
+            return  # the user has chosen another dataset since
         for column, split in enumerate(("train", "val")):
             for row, name in enumerate(EMOTIONS):
                 value = counts.get(split, {}).get(name, 0)
@@ -306,7 +311,9 @@ class TrainingTab(QWidget):
         self.data_status.setText(text)
         self.data_status.setStyleSheet("color: #b00020;" if skipped else "")
 
-    def _dataset_failed(self, message: str) -> None:
+    def _dataset_failed(self, path: str, message: str) -> None:
+        if path != self.checked_path:
+            return
         self.data_status.setText(message)
         self.data_status.setStyleSheet("color: #b00020;")
 
@@ -348,6 +355,8 @@ class TrainingTab(QWidget):
         if not out:
             self.message.setText("Choose where to save the model.")
             return
+        if data != self.checked_path:
+            self.check_dataset(data)  # show the counts while the run loads the same file
         self.message.setText("")
         self.history = []
         for curve in self.curves.values():
@@ -454,4 +463,4 @@ class TrainingTab(QWidget):
             self.process.stop()
             if not self.process.wait():
                 self.process.kill()
-        self._stop_check()
+        self._stop_checks()

@@ -37,6 +37,7 @@ from ferapp.core.detector import FaceDetector, load_cascade  # noqa: E402
 from ferapp.core.drawing import draw_faces  # noqa: E402
 from ferapp.core.frames import to_gray  # noqa: E402
 from ferapp.core.pipeline import FaceResult  # noqa: E402
+from ferapp.core.smoothing import iou  # noqa: E402
 from ferapp.core.sources import VideoSource  # noqa: E402
 from tests import media  # noqa: E402
 
@@ -130,17 +131,12 @@ def run_baseline(video: Path, clf: EmotionClassifier) -> tuple[dict[str, list[fl
 def same_faces(a: list, b: list) -> bool:
     """Same number of faces in every frame and each box overlapping its partner by IoU > 0.5."""
 
-    def iou(p, q) -> float:
-        w = max(0, min(p[0] + p[2], q[0] + q[2]) - max(p[0], q[0]))
-        h = max(0, min(p[1] + p[3], q[1] + q[3]) - max(p[1], q[1]))
-        return w * h / (p[2] * p[3] + q[2] * q[3] - w * h)
-
     for fa, fb in zip(a, b, strict=True):
         if len(fa) != len(fb):
             return False
         fb_sorted = sorted(fb.tolist())
         for p, q in zip(sorted(fa.tolist()), fb_sorted, strict=True):
-            if iou(p, q) <= 0.5:
+            if iou(tuple(p), tuple(q)) <= 0.5:
                 return False
     return True
 

@@ -9,15 +9,8 @@ import pytest
 from ferapp.core.crop import CropSettings, crop_faces, enlarge_box
 from ferapp.core.detector import DetectorSettings, FaceDetector, load_cascade
 from ferapp.core.errors import DetectorError, FerappError
+from ferapp.core.smoothing import iou
 from tests import media
-
-
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return w * h / (aw * ah + bw * bh - w * h)
 
 
 @pytest.mark.parametrize("faces", [1, 3])
@@ -28,7 +21,7 @@ def test_downscaled_detection_finds_the_same_faces(faces):
     assert len(fast) == len(full) == faces
     assert list(fast[:, 0]) == sorted(fast[:, 0])  # left to right
     for a, b in zip(fast, full, strict=True):
-        assert iou(a, b) > 0.7
+        assert iou(tuple(a), tuple(b)) > 0.7
 
 
 def test_no_face_in_blank_tiny_frames():

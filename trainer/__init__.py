@@ -26,6 +26,9 @@ PARAMETER_COUNTS = {
 }
 
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up notices
+
+
 def _apply_onednn_guard() -> bool:
     """Set the guard if TensorFlow is not loaded yet; True when training is protected."""
     name, value = ONEDNN_GUARD

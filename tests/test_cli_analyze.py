@@ -174,3 +174,15 @@ def test_smoothing_tracks_faces_through_a_video(tmp_path, happy_model_path):
     assert (
         cli_main(["analyze", str(video), "--model", str(happy_model_path), "--smooth", "1.5"]) == 1
     )
+
+
+def test_unwritable_output_gives_a_message(tmp_path, happy_model_path, capsys):
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), media.face_frame(1))
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    code = cli_main(
+        ["analyze", str(image), "--model", str(happy_model_path), "--csv", str(blocker / "out.csv")]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot write" in err and "Traceback" not in err

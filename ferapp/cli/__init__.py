@@ -41,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FerappError as exc:
         print(f"ferapp {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # an output that cannot be written: full disk, no permission, ...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"ferapp {args.command}: error: cannot write{where}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print(f"ferapp {args.command}: interrupted", file=sys.stderr)
         return 130

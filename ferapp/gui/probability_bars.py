@@ -18,6 +18,7 @@ class ProbabilityBars(QWidget):
         self.class_names: tuple[str, ...] = EMOTIONS
         self.face_picker = QComboBox()
         self.face_picker.setToolTip("Which face the bars show")
+        self.face_picker.setVisible(False)  # shown when more than one face is in view
         self.caption = QLabel("No face in view")
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(x=False, y=False)

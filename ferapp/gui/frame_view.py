@@ -25,8 +25,7 @@ class FrameView(QWidget):
         # QImage shares the buffer: keep `data` alive with the image.
         self._image = QImage(data.data, width, height, data.strides[0], QImage.Format.Format_BGR888)
         self._buffer = data
-        self._message = ""
-        self.update()
+        self.update()  # a message stays until replaced: a late frame must not hide "end of video"
 
     def set_message(self, text: str) -> None:
         self._message = text

@@ -11,6 +11,7 @@ measures, over the run:
 
 The baseline, measured in the same run, is the thesis's structure: one loop on the
 UI thread that reads, detects, classifies and paints each frame in turn.
+FERAPP_BENCH_DEBUG=1 also prints the longest UI stalls and when they happened.
 """
 
 from __future__ import annotations

@@ -253,10 +253,6 @@ class MainWindow(QMainWindow):
             f"faces {len(item.result.faces)}  |  dropped {item.dropped}  |  "
             f"model {self.model_name or 'none'}"
         )
-        if self.recorder is not None:
-            self.recorder.write(
-                item.captured.name, item.captured.index, item.captured.time_ms, item.result
-            )
         self.painted.emit(latency_ms)
 
     # ------------------------------------------------------------------ actions
@@ -303,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def toggle_recording(self, checked: bool = False, path: str | None = None) -> None:
         if self.recorder is not None:
+            self.inference.set_recorder(None)
             self.recorder.close()
             self.statusBar().showMessage(f"Results saved to {self.recorder.path}", 5000)
             self.recorder = None
@@ -321,6 +318,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot record", f"Cannot write {path}: {exc}")
             self.record_action.setChecked(False)
             return
+        self.inference.set_recorder(self.recorder)
         self.record_action.setChecked(True)
         self.statusBar().showMessage(f"Recording to {path}", 5000)
 
@@ -365,6 +363,7 @@ class MainWindow(QMainWindow):
             self.inference_thread.wait(THREAD_STOP_MS)
             self.inference_thread = None
         if self.recorder is not None:
+            self.inference.set_recorder(None)
             self.recorder.close()
             self.recorder = None
 

@@ -26,6 +26,7 @@ from ferapp.core.default_model import NO_MODEL_HELP, find_default_model
 from ferapp.core.detector import DetectorSettings, FaceDetector
 from ferapp.core.drawing import draw_faces
 from ferapp.core.errors import FerappError
+from ferapp.core.export import ResultCsvWriter
 from ferapp.core.handoff import LatestOnly
 from ferapp.core.pipeline import FrameResult, Pipeline
 from ferapp.core.smoothing import FaceTracker
@@ -166,6 +167,7 @@ class InferenceWorker(QObject):
         self._pipeline: Pipeline | None = None
         self._classifier: EmotionClassifier | None = None
         self.tracker = FaceTracker(smoothing)
+        self._recorder: ResultCsvWriter | None = None
         self._last_frame: tuple[str, int] = ("", -1)
 
     # Called from the UI thread; applied by the worker thread before its next frame.
@@ -186,6 +188,15 @@ class InferenceWorker(QObject):
             self.colors_bgr = dict(colors_bgr)
             if smoothing != self.tracker.strength:
                 self.tracker = FaceTracker(smoothing)
+
+    def set_recorder(self, recorder: ResultCsvWriter | None) -> ResultCsvWriter | None:
+        """Start (or with None stop) writing every result to CSV in this worker's thread.
+
+        Returns the previous writer, which no longer receives rows and can be closed.
+        """
+        with self._lock:
+            previous, self._recorder = self._recorder, recorder
+        return previous
 
     def stop(self) -> None:
         self._stop.set()
@@ -243,6 +254,9 @@ class InferenceWorker(QObject):
                 self.model_failed.emit(str(exc))
                 continue
             result = self._smooth(captured, result)
+            with self._lock:  # file I/O here, not on the UI thread
+                if self._recorder is not None:
+                    self._recorder.write(captured.name, captured.index, captured.time_ms, result)
             annotated = draw_faces(captured.image.copy(), result.faces, self.colors_bgr)
             infer_ms = (time.perf_counter() - t0) * 1e3
             names = self._classifier.class_names if self._classifier else ()

@@ -16,7 +16,7 @@ import pytest
 import trainer
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.datasets import load_dataset
@@ -90,19 +90,78 @@ def test_two_epochs_end_to_end_with_a_partial_last_batch(tmp_path, tiny_csv, arc
     assert summary["validation"]["samples"] == 42
 
 
-def test_training_learns_a_learnable_task(tmp_path, tiny_csv):
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory, tiny_csv):
+    """A thesis2 model trained on the learnable task (shared: it takes a few seconds)."""
     config = TrainConfig(
         data=str(tiny_csv),
         arch="thesis2",
-        out=str(tmp_path / "m.keras"),
+        out=str(tmp_path_factory.mktemp("learned") / "m.keras"),
         epochs=8,
         batch_size=16,
         learning_rate=3e-3,
         early_stopping=0,
         augmentation=Augmentation(0, 0, 0, False),
     )
-    result = Trainer(config, load_dataset(tiny_csv)).run()
-    assert result.best_val_accuracy > 0.5  # chance is 1/7
+    return Trainer(config, load_dataset(tiny_csv)).run()
+
+
+def test_training_learns_a_learnable_task(learned):
+    assert learned.best_val_accuracy > 0.5  # chance is 1/7
+
+
+def test_init_from_starts_where_the_given_model_is(tmp_path, tiny_csv, learned):
+    def one_still_epoch(init_from):
+        config = TrainConfig(
+            data=str(tiny_csv),
+            arch="thesis2",
+            out=str(tmp_path / f"{'warm' if init_from else 'cold'}.keras"),
+            epochs=1,
+            batch_size=16,
+            learning_rate=1e-9,  # the weights barely move: epoch 1 shows the start
+            early_stopping=0,
+            augmentation=Augmentation(0, 0, 0, False),
+            init_from=init_from,
+        )
+        return Trainer(config, load_dataset(tiny_csv)).run()
+
+    warm = one_still_epoch(str(learned.out))
+    cold = one_still_epoch(None)
+    assert warm.best_val_accuracy > 0.5 > cold.best_val_accuracy
+    summary = json.loads(warm.out.with_suffix(".json").read_text())
+    assert summary["config"]["init_from"] == str(learned.out)
+
+
+def test_init_from_another_architecture_is_refused_clearly(tmp_path, tiny_csv, learned):
+    proc = run_cli(
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--arch",
+        "mini_xception",
+        "--epochs",
+        "1",
+        "--init-from",
+        str(learned.out),
+        "--out",
+        str(tmp_path / "m.keras"),
+        "--quiet",
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "different architecture" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli(
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--epochs",
+        "1",
+        "--quiet",
+        "--init-from",
+        str(tmp_path / "missing.keras"),
+        "--out",
+        str(tmp_path / "m.keras"),
+    )
+    assert proc.returncode == 1 and "--init-from" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cancel_keeps_a_loadable_best_model(tmp_path, tiny_csv):

@@ -29,6 +29,7 @@ from ferapp.core.metrics import ClassificationReport
 from ferapp.core.model_file import (
     ModelInfo,
     check_architecture_is_safe,
+    load_keras_model,
     read_architecture,
     save_model,
 )
@@ -56,6 +57,7 @@ class TrainConfig:
     plateau_patience: int = 5
     seed: int = 1234
     skip_bad_rows: bool = False
+    init_from: str | None = None  # start from this model's weights (same architecture)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -308,6 +310,8 @@ class Trainer:
                 input_shape=(*self.info.input_size, 1),
                 num_classes=len(self.splits.class_names),
             )
+            if c.init_from:
+                _load_initial_weights(model, Path(c.init_from))
             self._compile(model)
         train_ds = make_dataset(
             self.splits.train.images,
@@ -399,6 +403,27 @@ class Trainer:
         }
         if self.out.parent.exists():
             _atomic_write_text(self.out.with_suffix(".json"), json.dumps(summary, indent=1))
+
+
+def _load_initial_weights(model: keras.Model, source: Path) -> None:
+    """Copy the weights of the model file ``source`` into ``model`` (a warm start).
+
+    The file is checked like any user model before Keras reads it; its layers must have
+    the same shapes as ``model``'s, otherwise the run stops with a clear message.
+    """
+    try:
+        donor = load_keras_model(source)
+    except FerappError as exc:
+        raise FerappError(f"--init-from: {exc}") from exc
+    ours = [w.shape for w in model.get_weights()]
+    theirs = [w.shape for w in donor.get_weights()]
+    if ours != theirs:
+        raise FerappError(
+            f"--init-from: {source} has a different architecture "
+            f"({donor.count_params():,} parameters in {len(theirs)} arrays; this run's "
+            f"model has {model.count_params():,} in {len(ours)})"
+        )
+    model.set_weights(donor.get_weights())
 
 
 def _without_optimizer(model: keras.Model) -> keras.Model:

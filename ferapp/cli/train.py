@@ -56,6 +56,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out malformed CSV rows (counted) instead of stopping at the first",
     )
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="MODEL",
+        help="start from the weights of this model (same --arch), e.g. to train a "
+        "finished model further with a new schedule",
+    )
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -197,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         early_stopping=args.early_stopping,
         seed=args.seed,
         skip_bad_rows=args.skip_bad_rows,
+        init_from=str(args.init_from) if args.init_from else None,
     )
     print(f"loading {args.data} ...", file=sys.stderr)
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)

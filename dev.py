@@ -41,9 +41,28 @@ def ensure_environment() -> Path:
     print("ferapp: installing dependencies (the first time takes a few minutes) ...", flush=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    remove_cuda_tensorflow(python)
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(wanted)
     return python
+
+
+def remove_cuda_tensorflow(python: Path) -> None:
+    """On Linux x86_64 ferapp uses ``tensorflow-cpu``; an older .venv may hold ``tensorflow``.
+
+    Both wheels own the same files, so the old one is removed before the new one goes in
+    (installing over it would leave files that a later uninstall of either deletes).
+    """
+    import platform
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return
+    probe = "import importlib.metadata as m; m.distribution('tensorflow')"
+    if subprocess.call([str(python), "-c", probe], stderr=subprocess.DEVNULL) == 0:
+        print("ferapp: replacing tensorflow with the smaller tensorflow-cpu ...", flush=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "tensorflow"], check=True
+        )
 
 
 def main(argv: list[str]) -> int:

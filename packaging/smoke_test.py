@@ -1,6 +1,7 @@
 """Smoke test of a built (frozen) ferapp: self-test, a headless window run, a CLI run.
 
-    python packaging/smoke_test.py dist/ferapp
+    python packaging/smoke_test.py dist/ferapp                  # the PyInstaller folder
+    python packaging/smoke_test.py dist/ferapp-x86_64.AppImage  # or one executable
 
 Fails on any ImportError, Traceback or missing Qt plugin in the output, or a missing
 success line. Prints the bundle's size and file count and the cold start to the first
@@ -67,12 +68,15 @@ def check(name: str, code: int, output: str, needle: str) -> bool:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "dist/ferapp").resolve()
-    exe = folder / ("ferapp-cli.exe" if os.name == "nt" else "ferapp-cli")
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "dist/ferapp").resolve()
+    if target.is_dir():
+        exe = target / ("ferapp-cli.exe" if os.name == "nt" else "ferapp-cli")
+        files = [p for p in target.rglob("*") if p.is_file()]
+    else:  # an AppImage, or an AppDir's AppRun
+        exe, files = target, [target]
     if not exe.exists():
         print(f"no {exe}: build first (pyinstaller packaging/ferapp.spec)")
         return 1
-    files = [p for p in folder.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
     print(f"bundle: {size / 2**20:.0f} MiB in {len(files)} files")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

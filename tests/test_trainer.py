@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -88,6 +90,9 @@ def test_two_epochs_end_to_end_with_a_partial_last_batch(tmp_path, tiny_csv, arc
     summary = json.loads(result.out.with_suffix(".json").read_text())
     assert summary["config"]["arch"] == arch and len(summary["history"]) == 2
     assert summary["validation"]["samples"] == 42
+    if os.name == "posix":  # logs get the same (umask) mode as the model, not owner-only
+        written = [result.out, result.out.with_suffix(".json"), *run_dir(result.out).iterdir()]
+        assert len({stat.S_IMODE(p.stat().st_mode) for p in written}) == 1
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -62,8 +66,32 @@ def check_model_file(path: str) -> str | None:
     return None
 
 
+class _CameraSearch(QObject):
+    """Lists cameras on a background thread (opening each one can take seconds on Windows
+    and macOS) and hands the list to the UI thread through ``found``."""
+
+    found = Signal(list)
+
+    def start(self, lister: Callable[[], list[tuple[int, str]]]) -> None:
+        def run() -> None:
+            try:
+                cameras = lister()
+            except Exception:  # a failed probe means no camera to offer
+                cameras = []
+            self.found.emit(cameras)
+
+        # The thread keeps this object alive until it has emitted; if the dialog is gone
+        # by then, Qt has already cut the connection.
+        threading.Thread(target=run, daemon=True, name="ferapp-cameras").start()
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        camera_lister: Callable[[], list[tuple[int, str]]] = list_cameras,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("ferapp settings")
         self.settings = settings
@@ -78,15 +106,20 @@ class SettingsDialog(QDialog):
         model_row.addWidget(browse)
 
         self.source_combo = QComboBox()
-        for index, name in list_cameras():
-            self.source_combo.addItem(f"Camera {index}: {name}", str(index))
-        if settings.source and not settings.source.isdigit():
+        if settings.source.isdigit():  # named when the camera search below finds it
+            self.source_combo.addItem(f"Camera {settings.source}", settings.source)
+        elif settings.source:
             self.source_combo.addItem(Path(settings.source).name, settings.source)
         self.source_combo.addItem("Video file...", "<video>")
         self.source_combo.addItem("Image folder...", "<folder>")
         found = self.source_combo.findData(settings.source)
         self.source_combo.setCurrentIndex(max(found, 0))
         self.source_combo.activated.connect(self._source_chosen)
+        self.camera_status = QLabel("Looking for cameras...")
+        self.camera_status.setEnabled(False)
+        self._camera_search = _CameraSearch()
+        self._camera_search.found.connect(self._cameras_found)
+        self._camera_search.start(camera_lister)
 
         d, c = settings.detector, settings.crop
         self.scale = self._double(1.01, 2.0, 0.05, d.scale_factor)
@@ -105,6 +138,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Model file", model_row)
         form.addRow("Source", self.source_combo)
+        form.addRow("", self.camera_status)
         detector_box = QGroupBox("Face detection")
         detector_form = QFormLayout(detector_box)
         detector_form.addRow("Scale factor", self.scale)
@@ -174,6 +208,28 @@ class SettingsDialog(QDialog):
         if path:
             self.source_combo.insertItem(0, Path(path).name, path)
         self.source_combo.setCurrentIndex(0)
+
+    def _cameras_found(self, cameras: list[tuple[int, str]]) -> None:
+        """Put the cameras found first in the source list, keeping the current choice."""
+        selected = self.source_combo.currentData()
+        for position, (index, name) in enumerate(cameras):
+            text = f"Camera {index}: {name}"
+            at = self.source_combo.findData(str(index))
+            if at >= 0:
+                self.source_combo.setItemText(at, text)
+            else:
+                self.source_combo.insertItem(position, text, str(index))
+        found = {str(index) for index, _ in cameras}
+        if self.settings.source.isdigit() and self.settings.source not in found:
+            at = self.source_combo.findData(self.settings.source)
+            self.source_combo.setItemText(at, f"Camera {self.settings.source} (not found)")
+        self.source_combo.setCurrentIndex(max(self.source_combo.findData(selected), 0))
+        count = len(cameras)
+        self.camera_status.setText(
+            "No camera found: choose a video file or an image folder"
+            if not count
+            else f"{count} camera{'s' if count > 1 else ''} found"
+        )
 
     def _choose_color(self, emotion: str) -> None:
         current = QColor(self.colors.get(emotion) or QColor(*color_rgb(emotion)).name())

@@ -8,6 +8,7 @@ import pytest
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.gui.main_window import MainWindow
+from ferapp.gui.training_tab import DatasetCheck
 from tests.test_trainer import write_csv
 
 RUN_MS = 240_000
@@ -44,6 +45,41 @@ def test_dataset_is_checked_when_chosen(qtbot, window, tiny_data):
     qtbot.waitUntil(lambda: "training and" in tab.data_status.text(), timeout=60_000)
     assert "150 training and 42 validation images" in tab.data_status.text()
     assert tab.counts_table.item(3, 0).text() == "21"  # happy rows in the training split
+
+
+def test_a_dataset_check_reports_progress_and_can_be_cancelled(qtbot, tmp_path):
+    path = tmp_path / "rows.csv"
+    row = "3," + " ".join(["128"] * 2304) + ",Training\n"
+    path.write_text("emotion,pixels,Usage\n" + row * 4200)  # progress every 2,000 lines
+
+    def run_check(cancel_first: bool) -> list[tuple]:
+        seen: list[tuple] = []
+        check = DatasetCheck(str(path))
+        check.progress.connect(lambda p, n: seen.append(("progress", n)))
+        check.done.connect(lambda p, counts, skipped: seen.append(("done", counts["train"])))
+        check.failed.connect(lambda p, message: seen.append(("failed", message)))
+        if cancel_first:
+            check.cancel()
+        check.run()  # on this thread: the signals arrive directly
+        return seen
+
+    assert run_check(cancel_first=True) == []  # stopped at the first 2,000 rows, silently
+    seen = run_check(cancel_first=False)
+    assert seen[:2] == [("progress", 2000), ("progress", 4000)]
+    assert seen[2][0] == "done" and seen[2][1]["happy"] == 4200 * 9 // 10  # 10 % held out
+
+
+def test_closing_while_a_dataset_is_checked_stops_the_check(qtbot, window, tmp_path):
+    path = tmp_path / "rows.csv"
+    row = "3," + " ".join(["128"] * 2304) + ",Training\n"
+    path.write_text("emotion,pixels,Usage\n" + row * 6000)
+    tab = window.training
+    tab.check_dataset(str(path))
+    threads = [thread for _check, thread in tab._checks]
+    tab.shutdown()  # returns once the check has stopped, long before 6,000 rows are read
+    assert threads and all(thread.isFinished() for thread in threads)
+    qtbot.wait(300)  # a finished check's result would arrive now; a cancelled one has none
+    assert "training and" not in tab.data_status.text()
 
 
 def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -40,25 +41,46 @@ from ferapp.gui.training_process import TrainingProcess
 AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
 
 
+class _Cancelled(Exception):
+    pass
+
+
 class DatasetCheck(QObject):
-    """Loads a dataset on a worker thread to count rows per split and class."""
+    """Loads a dataset on a worker thread to count rows per split and class.
+
+    :meth:`cancel` (any thread) ends a CSV check within a few thousand rows, so closing
+    the window never waits for a large file to be read to its end.
+    """
 
     done = Signal(str, dict, list)  # path, counts {split: {class: n}}, skipped [(where, why)]
     failed = Signal(str, str)  # path, message
+    progress = Signal(str, int)  # path, rows read so far
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _rows_read(self, rows: int) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
+        self.progress.emit(self.path, rows)
 
     def run(self) -> None:
         from trainer.datasets import load_dataset
 
         try:
-            splits = load_dataset(self.path, skip_bad_rows=True)
+            splits = load_dataset(self.path, skip_bad_rows=True, progress=self._rows_read)
+        except _Cancelled:
+            return
         except (FerappError, OSError) as exc:
             self.failed.emit(self.path, str(exc))
             return
-        self.done.emit(self.path, splits.counts(), [list(s) for s in splits.skipped])
+        if not self._cancel.is_set():
+            self.done.emit(self.path, splits.counts(), [list(s) for s in splits.skipped])
 
 
 def _format_duration(seconds: float | None) -> str:
@@ -280,17 +302,22 @@ class TrainingTab(QWidget):
         # bound methods of this widget: Qt delivers the results on the UI thread
         check.done.connect(self._dataset_checked)
         check.failed.connect(self._dataset_failed)
-        check.done.connect(thread.quit)
-        check.failed.connect(thread.quit)
+        check.progress.connect(self._dataset_progress)
+        thread.started.connect(thread.quit)  # queued: the loop ends once run() has returned
         self._checks = [(c, t) for c, t in self._checks if not t.isFinished()]
         self._checks.append((check, thread))
         thread.start()
 
     def _stop_checks(self) -> None:
-        for _check, thread in list(self._checks):
+        for check, thread in list(self._checks):
+            check.cancel()
             thread.quit()
             thread.wait()
         self._checks = []
+
+    def _dataset_progress(self, path: str, rows: int) -> None:
+        if path == self.checked_path:
+            self.data_status.setText(f"Checking the dataset... {rows:,} rows read")
 
     def _dataset_checked(self, path: str, counts: dict, skipped: list) -> None:
         if path != self.checked_path:

@@ -8,3 +8,6 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # OpenCV's own warnings (a camera index that does not exist) are reported by ferapp instead.
 _os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+# FFmpeg inside OpenCV: quiet about damaged videos (ferapp says what is wrong). OpenCV reads
+# it when it first uses FFmpeg, so it is set before anything imports cv2.
+_os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET

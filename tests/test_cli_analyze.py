@@ -47,6 +47,8 @@ def test_analyze_folder_writes_complete_csv_json_and_annotations(
     assert "faces found: 4" in proc.stdout and "dominant emotion: happy" in proc.stdout
     assert "04_broken.png" in proc.stdout  # the skipped file is reported
     assert "Traceback" not in proc.stderr
+    for notice in ("absl::InitializeLog", "oneDNN custom operations"):  # TensorFlow's start-up
+        assert notice not in proc.stderr
 
     with open(out_csv, newline="") as handle:
         reader = csv.DictReader(handle)
@@ -121,12 +123,13 @@ def _write(path, data: bytes):
     ids=["missing", "corrupt-video", "unreadable-image", "no-camera"],
 )
 def test_bad_sources_give_a_message_and_non_zero_exit(
-    tmp_path, happy_model_path, capsys, make, message
+    tmp_path, happy_model_path, capfd, make, message
 ):
     code = cli_main(["analyze", str(make(tmp_path)), "--model", str(happy_model_path)])
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err  # file descriptor 2: OpenCV's own log lines land there
     assert code == 1
     assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err  # ferapp's sentence, nothing else
 
 
 def test_bad_model_files_give_a_message(tmp_path, capsys):

@@ -16,6 +16,7 @@ from tqdm import tqdm
 import trainer  # first: sets the oneDNN crash guard before TensorFlow loads
 from ferapp.core.confusion_image import write_confusion_png
 from ferapp.core.errors import FerappError
+from ferapp.core.tensorflow_import import import_tensorflow
 
 EVENT_PREFIX = "ferapp-event "
 
@@ -185,6 +186,7 @@ class EventPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
+    import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
     from trainer.datasets import load_dataset
     from trainer.training import TrainConfig, Trainer
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ferapp.core.errors import ModelError
 from ferapp.core.model_file import PIXEL_SCALINGS, ModelInfo, load_keras_model, read_metadata
+from ferapp.core.tensorflow_import import import_tensorflow
 
 
 def scale_pixels(faces: np.ndarray, scaling: str) -> np.ndarray:
@@ -133,14 +134,14 @@ class EmotionClassifier:
 
 
 def _model_spec(info: ModelInfo):
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     height, width = info.input_size
     return tf.TensorSpec([None, height, width, info.channels], tf.float32)
 
 
 def _tf_function_runner(model, info: ModelInfo):
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     call = tf.function(model.__call__, input_signature=[_model_spec(info)], autograph=False)
     return lambda x: call(x).numpy()
@@ -148,7 +149,7 @@ def _tf_function_runner(model, info: ModelInfo):
 
 def _tflite_runner(model, info: ModelInfo, threads: int | None):
     """Convert the network to TensorFlow Lite in memory; returns a batch -> probabilities function."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     # from_keras_model, not from_concrete_functions: the latter leaves the weights
     # uninitialised (NaN outputs) with Keras 3. Keras prints its export summary: hide it.

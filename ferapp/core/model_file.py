@@ -22,6 +22,7 @@ from typing import Any
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
+from ferapp.core.tensorflow_import import import_tensorflow
 
 METADATA_MEMBER = "ferapp.json"
 METADATA_ATTR = "ferapp_metadata"
@@ -127,6 +128,7 @@ def _open_h5(path: Path):  # -> h5py.File
 
 
 def _allowed_class_names() -> frozenset[str]:
+    import_tensorflow()
     import keras
 
     names: set[str] = {
@@ -204,6 +206,7 @@ def load_keras_model(path: Path):  # -> keras.Model
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise ModelError(f"{path}: unsupported model file type; use {', '.join(MODEL_SUFFIXES)}")
     check_architecture_is_safe(read_architecture(path), str(path))
+    import_tensorflow()
     import keras
 
     try:

@@ -6,7 +6,9 @@ raises :class:`SourceError` with the source's name when it cannot be opened.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,28 @@ import numpy as np
 
 from ferapp.core.errors import InvalidFrameError, SourceError
 from ferapp.core.frames import as_bgr
+from ferapp.core.quiet_stderr import stderr_filtered
+
+# What FFmpeg and OpenCV's own AVI reader print about a damaged file, which ferapp
+# reports in one sentence instead: "[avi @ 0x55...] ...", "Unexpected element. ...".
+_CONTAINER_COMPLAINT = re.compile(r"^\[[\w,.-]+ @ 0x[0-9a-fA-F]+\]|^Unexpected element\.")
+
+
+def _is_container_complaint(line: str) -> bool:
+    return bool(_CONTAINER_COMPLAINT.match(line))
+
+
+@contextlib.contextmanager
+def opencv_quiet() -> Iterator[None]:
+    """Silence OpenCV's own log lines while opening a capture: a file it cannot decode or a
+    missing camera is reported by ferapp in one clear sentence instead."""
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
+
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +175,8 @@ class VideoSource(_CaptureSource):
     def __init__(self, path: Path) -> None:
         if not path.is_file():
             raise SourceError(f"video not found: {path}")
-        capture = cv2.VideoCapture(str(path))
+        with opencv_quiet(), stderr_filtered(_is_container_complaint):
+            capture = cv2.VideoCapture(str(path))
         if not capture.isOpened():
             capture.release()
             raise SourceError(f"cannot open video {path}: unknown format or damaged file")
@@ -159,7 +184,8 @@ class VideoSource(_CaptureSource):
         self.path = path
         self.fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0)
-        first = self._read()
+        with opencv_quiet(), stderr_filtered(_is_container_complaint):
+            first = self._read()
         if first is None:
             self.close()
             raise SourceError(f"cannot decode any frame of video {path}: the file is damaged")
@@ -188,7 +214,8 @@ class CameraSource(_CaptureSource):
     live = True
 
     def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
-        capture = cv2.VideoCapture(index)
+        with opencv_quiet():
+            capture = cv2.VideoCapture(index)
         if not capture.isOpened():
             capture.release()
             raise SourceError(

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import cv2
 
+from ferapp.core.sources import opencv_quiet
+
 PROBE_INDICES = range(4)
 
 
@@ -38,7 +40,8 @@ def list_cameras() -> list[tuple[int, str]]:
     names = _qt_names()
     cameras = []
     for index in PROBE_INDICES:
-        capture = cv2.VideoCapture(index)
+        with opencv_quiet():
+            capture = cv2.VideoCapture(index)
         if capture.isOpened():
             cameras.append((index, names[index] if index < len(names) else f"camera {index}"))
         capture.release()

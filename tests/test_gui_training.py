@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.default_model import find_default_model
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.training_tab import DatasetCheck
 from tests.test_trainer import write_csv
@@ -80,6 +81,23 @@ def test_closing_while_a_dataset_is_checked_stops_the_check(qtbot, window, tmp_p
     assert threads and all(thread.isFinished() for thread in threads)
     qtbot.wait(300)  # a finished check's result would arrive now; a cancelled one has none
     assert "training and" not in tab.data_status.text()
+
+
+def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, happy_model_path):
+    tab = window.training
+    configure(tab, tiny_data, "out.keras", arch="thesis2")
+    default = str(find_default_model())
+    tab.start_combo.setCurrentIndex(tab.start_combo.findData(default))
+    tab._start_chosen()  # as when the user picks "The default model"
+    assert tab.arch_combo.currentData() == "fernet" and not tab.arch_combo.isEnabled()
+    assert tab.learning_rate.value() == pytest.approx(1e-4)  # fine-tuning, not from scratch
+    args = tab.train_arguments()
+    assert args[args.index("--init-from") + 1] == default and "fernet" in args
+    # a model without the trainer's architecture name cannot be continued: said, and reset
+    tab.set_start_model(str(happy_model_path))
+    assert "not made by ferapp's trainer" in tab.message.text()
+    assert tab.start_combo.currentData() == "" and tab.arch_combo.isEnabled()
+    assert "--init-from" not in tab.train_arguments()
 
 
 def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, tmp_path):

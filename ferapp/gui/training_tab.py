@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 import trainer
+from ferapp.core.default_model import find_default_model
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
+from ferapp.core.model_file import read_metadata
 from ferapp.gui.training_process import TrainingProcess
 
 AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
@@ -163,11 +165,23 @@ class TrainingTab(QWidget):
         out_row.addWidget(pick_out)
         self.arch_combo.currentIndexChanged.connect(self._default_out)
         self._default_out()
+        self.start_combo = QComboBox()
+        self.start_combo.addItem("New model (random weights)", "")
+        default = find_default_model()
+        if default is not None:
+            self.start_combo.addItem("The default model", str(default))
+        self.start_combo.addItem("Model file...", "<file>")
+        self.start_combo.setToolTip(
+            "Continue from a trained model's weights (fine-tuning), for example on your "
+            "own labelled images; the architecture follows the model"
+        )
+        self.start_combo.activated.connect(self._start_chosen)
 
         form = QFormLayout()
         form.addRow("Dataset", data_row)
         form.addRow("", self.data_status)
         form.addRow("", self.skip_bad)
+        form.addRow("Start from", self.start_combo)
         form.addRow("Architecture", self.arch_combo)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
@@ -283,6 +297,52 @@ class TrainingTab(QWidget):
         if path:
             self.out_edit.setText(path)
 
+    def _start_chosen(self) -> None:
+        """A start model fixes the architecture; fine-tuning wants a smaller learning rate."""
+        data = self.start_combo.currentData()
+        if data == "<file>":
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Start from a model", "", "Keras model (*.keras)"
+            )
+            self.start_combo.setCurrentIndex(0)
+            if path:
+                self.set_start_model(path)
+            else:
+                self.set_start_model("")
+            return
+        self.set_start_model(data)
+
+    def set_start_model(self, path: str) -> None:
+        """Start the next run from ``path`` ("" = new random weights); problems are shown."""
+        self.message.setText("")
+        if not path:
+            self.start_combo.setCurrentIndex(0)
+            self.arch_combo.setEnabled(True)
+            return
+        problem, arch = None, None
+        try:
+            info = read_metadata(Path(path))
+            arch = (info.extra or {}).get("architecture") if info else None
+        except (FerappError, OSError) as exc:
+            problem = str(exc)
+        if problem is None and arch not in trainer.ARCHITECTURE_NAMES:
+            problem = (
+                f"{Path(path).name} was not made by ferapp's trainer (its architecture is "
+                "unknown), so training cannot continue from it"
+            )
+        if problem is not None:
+            self.set_start_model("")
+            self.message.setText(problem)
+            return
+        at = self.start_combo.findData(path)
+        if at < 0:
+            self.start_combo.insertItem(self.start_combo.count() - 1, Path(path).name, path)
+            at = self.start_combo.findData(path)
+        self.start_combo.setCurrentIndex(at)
+        self.arch_combo.setCurrentIndex(self.arch_combo.findData(arch))
+        self.arch_combo.setEnabled(False)
+        self.learning_rate.setValue(min(self.learning_rate.value(), 1e-4))
+
     def _default_out(self) -> None:
         stamp = time.strftime("%Y%m%d-%H%M")
         self.out_edit.setText(
@@ -369,6 +429,8 @@ class TrainingTab(QWidget):
         ]
         if self.skip_bad.isChecked():
             args.append("--skip-bad-rows")
+        if self.start_combo.currentData():
+            args += ["--init-from", self.start_combo.currentData()]
         return args
 
     def start(self) -> None:

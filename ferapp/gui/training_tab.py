@@ -249,6 +249,10 @@ class TrainingTab(QWidget):
         self.confusion_plot.getAxis("bottom").setTicks(
             [[(i + 0.5, n[:3]) for i, n in enumerate(EMOTIONS)]]
         )
+        for side in ("left", "bottom"):  # class names, not numbers: no "(x0.001)" scaling
+            self.confusion_plot.getAxis(side).enableAutoSIPrefix(False)
+        n = len(EMOTIONS)
+        self.confusion_plot.setRange(xRange=(0, n), yRange=(0, n), padding=0)  # all names
         self._confusion_texts: list[pg.TextItem] = []
         self.report_table = QTableWidget(len(EMOTIONS), 2)
         self.report_table.setHorizontalHeaderLabels(["precision", "recall"])

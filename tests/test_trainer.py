@@ -12,15 +12,18 @@ import sys
 import time
 
 import cv2
+import keras
 import numpy as np
 import pytest
 
 import trainer
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import FerappError
 from tests.conftest import ROOT, run_cli
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
+from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
 from trainer.datasets import load_dataset
 from trainer.training import TrainConfig, Trainer, run_dir
 
@@ -261,3 +264,82 @@ def test_augmentation_runs_in_the_tf_data_graph():
     difference = np.abs(plain[0].numpy() - augmented[0].numpy()).mean()
     assert difference > 1.0
     assert augmented[0].numpy().min() >= 0 and augmented[0].numpy().max() <= 255
+
+
+def test_weight_average_is_a_running_mean_that_survives_a_restart(tmp_path):
+    average = WeightAverage()
+    for value in (1.0, 2.0, 6.0):
+        average.add([np.full((2, 3), value, np.float32), np.full(4, -value, np.float32)])
+    like = [np.zeros((2, 3), np.float32), np.zeros(4, np.float32)]
+    assert average.count == 3 and np.allclose(average.weights(like)[0], 3.0)
+    average.save(tmp_path / "average.npz")
+    again = WeightAverage.load(tmp_path / "average.npz")
+    assert again.count == 3 and np.allclose(again.weights(like)[1], -3.0)
+    with pytest.raises(FerappError):
+        again.add([np.zeros((3, 3)), np.zeros(4)])
+
+
+def test_batch_norm_statistics_are_measured_again_without_touching_weights():
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.BatchNormalization(name="bn")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(7)(keras.layers.Flatten()(x)))
+    before = [w.copy() for w in model.get_weights()]
+    refresh_batch_norm(model, np.full((3000, 4, 4), 100, np.uint8), batch_size=128)
+    bn = model.get_layer("bn")
+    assert float(bn.moving_mean.numpy()[0]) > 10  # was 0; 24 steps towards 100
+    trainable = [w.numpy() for w in model.trainable_weights]
+    assert all(
+        np.array_equal(a, b) for a, b in zip(trainable, before[:2] + before[4:], strict=True)
+    )
+
+
+def test_average_of_the_last_epochs_is_scored_and_kept_only_when_better(tmp_path, tiny_csv):
+    events = []
+    config = TrainConfig(
+        data=str(tiny_csv),
+        arch="thesis2",
+        out=str(tmp_path / "m.keras"),
+        epochs=4,
+        batch_size=16,
+        learning_rate=3e-3,
+        early_stopping=0,
+        augmentation=Augmentation(0, 0, 0, False),
+        average_last=3,
+    )
+    splits = load_dataset(tiny_csv)
+    result = Trainer(config, splits, on_event=events.append).run()
+    assert result.averaged is not None and result.averaged["epochs"] == 3
+    assert [e.kind for e in events].count("average") == 1
+    best_epoch = max(row["val_accuracy"] for row in result.history)
+    assert result.averaged["kept"] == (result.averaged["val_accuracy"] > best_epoch)
+    # whichever won, the saved model is the one whose score is reported
+    saved = keras.saving.load_model(result.out, compile=False)
+    assert accuracy(saved, splits.val.images, splits.val.labels) == pytest.approx(
+        result.best_val_accuracy, abs=1e-6
+    )
+    summary = json.loads(result.out.with_suffix(".json").read_text())
+    assert summary["average"]["epochs"] == 3
+
+
+def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, learned):
+    out = tmp_path / "avg.keras"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trainer.averaging",
+            "--data",
+            str(tiny_csv),
+            "--out",
+            str(out),
+            str(learned.out),
+            str(run_dir(learned.out) / "last.keras"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "averaged 2 checkpoints: validation accuracy" in proc.stdout
+    assert EmotionClassifier.load(out).class_names == EMOTIONS

@@ -36,6 +36,7 @@ from ferapp.core.model_file import (
 from trainer import ONEDNN_GUARD_ACTIVE, SCHEDULES
 from trainer.architectures import build
 from trainer.augment import Augmentation, make_dataset
+from trainer.averaging import WeightAverage, accuracy, averaged_model
 from trainer.datasets import Splits
 
 
@@ -58,6 +59,7 @@ class TrainConfig:
     seed: int = 1234
     skip_bad_rows: bool = False
     init_from: str | None = None  # start from this model's weights (same architecture)
+    average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,7 +73,7 @@ class TrainConfig:
 
 @dataclass
 class TrainEvent:
-    """A progress report: kind is 'start', 'batch', 'epoch' or 'end'."""
+    """A progress report: kind is 'start', 'batch', 'epoch', 'average' or 'end'."""
 
     kind: str
     epoch: int = 0  # 1-based epoch the event belongs to
@@ -94,6 +96,7 @@ class TrainResult:
     seconds: float
     history: list[dict[str, float]]
     report: ClassificationReport | None
+    averaged: dict[str, Any] | None = None  # epochs averaged, their accuracy, kept or not
 
 
 def run_dir(out: Path) -> Path:
@@ -177,6 +180,8 @@ class Trainer:
             )
         if config.epochs < 1 or config.batch_size < 1:
             raise FerappError("epochs and batch size must be at least 1")
+        if config.average_last < 0:
+            raise FerappError("--average-last must be 0 (off) or a number of epochs")
         self.config = config
         self.splits = splits
         self.on_event = on_event or (lambda event: None)
@@ -188,6 +193,8 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.best_val = -1.0
         self.best_epoch = 0
+        self.average = WeightAverage()
+        self.averaged: dict[str, Any] | None = None
         n = len(splits.train.labels)
         self.batches = math.ceil(n / config.batch_size)
         h, w = splits.train.images.shape[1:3]
@@ -243,6 +250,9 @@ class Trainer:
         if val > self.best_val:
             self.best_val, self.best_epoch = val, epoch
             save_model(_without_optimizer(model), self.out, self.info)
+        if self.config.average_last and epoch > self.config.epochs - self.config.average_last:
+            self.average.add(model.get_weights())
+            self.average.save(self.dir / "average.npz")
         save_model(model, self.dir / "last.keras", self.info)
         self._write_metrics()
         self._save_state(epoch)
@@ -313,6 +323,7 @@ class Trainer:
             self.history = list(state["history"])
             self.best_val = float(state["best_val_accuracy"])
             self.best_epoch = int(state["best_epoch"])
+            self.average = WeightAverage.load(self.dir / "average.npz")
             # Start the seeds where an uninterrupted run would be, more or less.
             keras.utils.set_random_seed(c.seed + initial_epoch)
         else:
@@ -359,6 +370,8 @@ class Trainer:
                 verbose=0,
                 class_weight=self._class_weights(),
             )
+        if self.average.count >= 2:
+            self._finish_average(model)
         report = None
         if self.out.is_file():
             best = keras.saving.load_model(self.out, compile=False, safe_mode=True)
@@ -375,6 +388,7 @@ class Trainer:
             time.perf_counter() - self.started,
             self.history,
             report,
+            self.averaged,
         )
         self._write_summary(result, model)
         self.emit(
@@ -388,6 +402,27 @@ class Trainer:
             )
         )
         return result
+
+    def _finish_average(self, model: keras.Model) -> None:
+        """Score the averaged weights; they become the output model when they beat every epoch."""
+        averaged = averaged_model(model, self.average, self.splits.train.images)
+        score = accuracy(averaged, self.splits.val.images, self.splits.val.labels)
+        kept = score > self.best_val
+        self.averaged = {"epochs": self.average.count, "val_accuracy": score, "kept": kept}
+        if kept:
+            self.best_val = score
+            save_model(averaged, self.out, self.info)
+        self.emit(
+            TrainEvent(
+                "average",
+                len(self.history),
+                self.config.epochs,
+                logs={"val_accuracy": score},
+                elapsed_s=time.perf_counter() - self.started,
+                message=f"average of the last {self.average.count} epochs: validation "
+                f"accuracy {score:.2%} ({'kept' if kept else 'the best single epoch is better'})",
+            )
+        )
 
     def _class_weights(self) -> dict[int, float] | None:
         if not self.config.class_weights:
@@ -411,6 +446,7 @@ class Trainer:
             "skipped_rows": len(self.splits.skipped),
             "history": self.history,
             "validation": result.report.as_dict() if result.report else None,
+            "average": result.averaged,
         }
         if self.out.parent.exists():
             _atomic_write_text(self.out.with_suffix(".json"), json.dumps(summary, indent=1))

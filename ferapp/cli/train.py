@@ -51,6 +51,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-augment", action="store_true", help="same as --augment none")
     p.add_argument("--early-stopping", type=int, default=12, help="patience in epochs, 0 = off")
+    p.add_argument(
+        "--average-last",
+        type=int,
+        default=0,
+        metavar="N",
+        help="average the weights of the last N epochs (stochastic weight averaging); "
+        "the average is kept when it beats the best single epoch on validation",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument(
         "--skip-bad-rows",
@@ -84,8 +92,8 @@ class _ProgressBar:
         self.bar: tqdm | None = None
 
     def __call__(self, event) -> None:
-        if event.kind == "start":
-            print(event.message, file=sys.stderr)
+        if event.kind in ("start", "average"):
+            print(event.message, file=sys.stderr, flush=True)
         elif event.kind == "batch" and not self.quiet:
             if self.bar is None:
                 self.bar = tqdm(
@@ -207,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         skip_bad_rows=args.skip_bad_rows,
         init_from=str(args.init_from) if args.init_from else None,
+        average_last=args.average_last,
     )
     print(f"loading {args.data} ...", file=sys.stderr)
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
@@ -229,9 +238,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise FerappError(f"cannot write the model or its logs: {exc.strerror or exc}") from exc
     state = "cancelled" if result.cancelled else "finished"
+    where = (
+        f"the average of the last {result.averaged['epochs']} epochs"
+        if result.averaged and result.averaged["kept"]
+        else f"epoch {result.best_epoch}"
+    )
     print(
         f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "
-        f"best validation accuracy {result.best_val_accuracy:.2%} at epoch {result.best_epoch}"
+        f"best validation accuracy {result.best_val_accuracy:.2%} ({where})"
     )
     print(f"model: {result.out}\nrun log: {args.out.with_suffix('.json')}")
     if result.report is not None:

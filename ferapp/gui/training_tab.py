@@ -152,6 +152,14 @@ class TrainingTab(QWidget):
         self.learning_rate.setRange(1e-5, 1.0)
         self.learning_rate.setSingleStep(1e-4)
         self.learning_rate.setValue(1e-3)
+        self.average_last = QSpinBox()
+        self.average_last.setRange(0, 1000)
+        self.average_last.setSpecialValueText("off")
+        self.average_last.setSuffix(" epochs")
+        self.average_last.setToolTip(
+            "Average the weights of the last epochs (stochastic weight averaging); the "
+            "average replaces the best epoch when it scores higher on validation"
+        )
         self.augment_boxes = {name: QCheckBox(name) for name in AUGMENTATIONS}
         augment_row = QHBoxLayout()
         for box in self.augment_boxes.values():
@@ -187,6 +195,7 @@ class TrainingTab(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Augmentation", augment_row)
+        form.addRow("Average the last", self.average_last)
         form.addRow("Save model to", out_row)
 
         self.start_button = QPushButton("Start training")
@@ -435,6 +444,8 @@ class TrainingTab(QWidget):
             args.append("--skip-bad-rows")
         if self.start_combo.currentData():
             args += ["--init-from", self.start_combo.currentData()]
+        if self.average_last.value():
+            args += ["--average-last", str(self.average_last.value())]
         return args
 
     def start(self) -> None:
@@ -497,6 +508,8 @@ class TrainingTab(QWidget):
                 f"epoch {event['epoch']}: accuracy {logs.get('accuracy', 0):.3f}, "
                 f"validation {logs.get('val_accuracy', 0):.3f}, loss {logs.get('loss', 0):.3f}"
             )
+        elif kind == "average":
+            self.log(event.get("message", ""))
         elif kind == "end":
             self.log(f"run {event.get('message', 'ended')}")
 
@@ -508,9 +521,15 @@ class TrainingTab(QWidget):
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
             self.show_report(summary.get("validation"))
             state = "Stopped" if summary.get("cancelled") else "Finished"
+            average = summary.get("average") or {}
+            where = (
+                f"the average of the last {average['epochs']} epochs"
+                if average.get("kept")
+                else f"epoch {summary['best_epoch']}"
+            )
             self.progress_label.setText(
-                f"{state}: best validation accuracy {summary['best_val_accuracy']:.1%} at epoch "
-                f"{summary['best_epoch']}; model saved to {self.last_model}"
+                f"{state}: best validation accuracy {summary['best_val_accuracy']:.1%} "
+                f"({where}); model saved to {self.last_model}"
             )
             self.use_button.setEnabled(Path(self.last_model).is_file())
         else:

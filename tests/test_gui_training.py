@@ -91,8 +91,11 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, hap
     tab._start_chosen()  # as when the user picks "The default model"
     assert tab.arch_combo.currentData() == "fernet" and not tab.arch_combo.isEnabled()
     assert tab.learning_rate.value() == pytest.approx(1e-4)  # fine-tuning, not from scratch
+    assert "--average-last" not in tab.train_arguments()  # off by default
+    tab.average_last.setValue(5)
     args = tab.train_arguments()
     assert args[args.index("--init-from") + 1] == default and "fernet" in args
+    assert args[args.index("--average-last") + 1] == "5"
     # a model without the trainer's architecture name cannot be continued: said, and reset
     tab.set_start_model(str(happy_model_path))
     assert "not made by ferapp's trainer" in tab.message.text()

@@ -12,7 +12,8 @@ import numpy as np
 
 from ferapp.core.errors import ModelError
 from ferapp.core.model_file import PIXEL_SCALINGS, ModelInfo, load_keras_model, read_metadata
-from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.quiet_stderr import stderr_filtered
+from ferapp.core.tensorflow_import import import_tensorflow, is_notice
 
 
 def scale_pixels(faces: np.ndarray, scaling: str) -> np.ndarray:
@@ -153,14 +154,24 @@ def _tflite_runner(model, info: ModelInfo, threads: int | None):
 
     # from_keras_model, not from_concrete_functions: the latter leaves the weights
     # uninitialised (NaN outputs) with Keras 3. Keras prints its export summary: hide it.
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        stderr_filtered(is_notice),
+    ):
         warnings.simplefilter("ignore")
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         flatbuffer = converter.convert()
         interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
-    input_index = interpreter.get_input_details()[0]["index"]
+        # The first invoke applies the XNNPACK delegate (which announces itself on stderr)
+        # and pays one-off costs: here, rather than on the first live frame.
+        details = interpreter.get_input_details()[0]
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(details["index"], np.zeros(details["shape"], np.float32))
+        interpreter.invoke()
+    input_index = details["index"]
     output_index = interpreter.get_output_details()[0]["index"]
-    allocated = [0]
+    allocated = [int(details["shape"][0])]
 
     def run(x: np.ndarray) -> np.ndarray:
         if allocated[0] != len(x):

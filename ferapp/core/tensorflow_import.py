@@ -25,6 +25,7 @@ NOTICES = (
     "computation placer already registered",
     "This TensorFlow binary is optimized to use available CPU instructions",
     "To enable the following instructions",
+    "Created TensorFlow Lite XNNPACK delegate",
 )
 
 

@@ -25,6 +25,7 @@ import keras
 import numpy as np
 
 from ferapp.core.errors import FerappError
+from ferapp.core.files import usual_mode
 from ferapp.core.metrics import ClassificationReport
 from ferapp.core.model_file import (
     ModelInfo,
@@ -103,19 +104,11 @@ def run_dir(out: Path) -> Path:
     return out.with_name(out.name + ".run")
 
 
-def _usual_mode(fd: int) -> None:
-    """Give a mkstemp file (owner-only) the mode a plainly created file would have."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)
-
-
 def _atomic_write_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    if hasattr(os, "fchmod"):
-        _usual_mode(fd)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+    os.chmod(tmp, usual_mode())
     os.replace(tmp, path)
 
 
@@ -232,12 +225,11 @@ class Trainer:
     def _write_metrics(self) -> None:
         keys = sorted({k for row in self.history for k in row}, key=lambda k: (k != "epoch", k))
         fd, tmp = tempfile.mkstemp(prefix=".metrics-", dir=self.dir)
-        if hasattr(os, "fchmod"):
-            _usual_mode(fd)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=keys)
             writer.writeheader()
             writer.writerows(self.history)
+        os.chmod(tmp, usual_mode())
         os.replace(tmp, self.dir / "metrics.csv")
         _atomic_write_text(
             self.dir / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in self.history)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
+from ferapp.core.files import usual_mode
 from ferapp.core.tensorflow_import import import_tensorflow
 
 METADATA_MEMBER = "ferapp.json"
@@ -238,9 +239,7 @@ def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
 
             with h5py.File(tmp, "a") as h5:
                 h5.attrs[METADATA_ATTR] = info.to_json()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; use the usual mode
+        os.chmod(tmp, usual_mode())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

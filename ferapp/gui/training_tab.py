@@ -57,6 +57,7 @@ class DatasetCheck(QObject):
     done = Signal(str, dict, list)  # path, counts {split: {class: n}}, skipped [(where, why)]
     failed = Signal(str, str)  # path, message
     progress = Signal(str, int)  # path, rows read so far
+    ended = Signal()  # after done, failed or a cancel: the thread may stop
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -72,6 +73,12 @@ class DatasetCheck(QObject):
         self.progress.emit(self.path, rows)
 
     def run(self) -> None:
+        try:
+            self._count()
+        finally:
+            self.ended.emit()
+
+    def _count(self) -> None:
         from trainer.datasets import load_dataset
 
         try:
@@ -317,11 +324,7 @@ class TrainingTab(QWidget):
             path, _ = QFileDialog.getOpenFileName(
                 self, "Start from a model", "", "Keras model (*.keras)"
             )
-            self.start_combo.setCurrentIndex(0)
-            if path:
-                self.set_start_model(path)
-            else:
-                self.set_start_model("")
+            self.set_start_model(path)  # "" (cancelled): back to new random weights
             return
         self.set_start_model(data)
 
@@ -376,7 +379,9 @@ class TrainingTab(QWidget):
         check.done.connect(self._dataset_checked)
         check.failed.connect(self._dataset_failed)
         check.progress.connect(self._dataset_progress)
-        thread.started.connect(thread.quit)  # queued: the loop ends once run() has returned
+        check.ended.connect(thread.quit)
+        for older, _thread in self._checks:  # their results would be ignored anyway
+            older.cancel()
         self._checks = [(c, t) for c, t in self._checks if not t.isFinished()]
         self._checks.append((check, thread))
         thread.start()

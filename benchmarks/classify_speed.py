@@ -3,8 +3,10 @@
     python benchmarks/classify_speed.py [--model PATH] [--repeats 300]
 
 Pins the process to one core (where the OS allows) and one interpreter thread, then
-times ferapp's classifier (batch of 1 and of 4 faces) and, as the baseline, the
-thesis's per-face ``model.predict``.
+times ferapp's classifier as the app runs it (TensorFlow Lite, 8-bit weights; batch of 1
+and of 4 faces), the same with float32 weights, and, as the baseline, the thesis's
+per-face ``model.predict``. For a model with flip averaging built in, every number
+includes both passes (the face and its mirror image).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # isort: off
 import trainer  # noqa: E402,F401  (the oneDNN guard must come before TensorFlow)
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from ferapp.core.tensorflow_import import import_tensorflow  # noqa: E402
 # isort: on
 
+tf = import_tensorflow()
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
@@ -57,20 +60,24 @@ def main() -> int:
         print("no model: pass --model")
         return 1
     clf = EmotionClassifier.load(path, threads=1)
+    exact = EmotionClassifier.load(path, threads=1, quantize=False)
     h, w = clf.input_size
     faces = np.random.default_rng(0).integers(0, 256, (4, h, w), dtype=np.uint8)
     print(
-        f"model {path.name}: {clf.model.count_params():,} parameters; backend {clf.backend}; "
-        "one CPU core"
+        f"model {path.name}: {clf.model.count_params():,} parameters; one CPU core; "
+        f"app: {clf.precision}"
     )
     one = per_face_ms(clf.classify, faces[:1], args.repeats)
     four = per_face_ms(clf.classify, faces, args.repeats)
+    one_f32 = per_face_ms(exact.classify, faces[:1], args.repeats)
     x = faces[:1, :, :, None].astype(np.float32)
     base = per_face_ms(lambda b: clf.model.predict(b, verbose=0), x, max(args.repeats // 10, 20))
     print(f"  ferapp classify, 1 face : {one:6.2f} ms per face")
     print(f"  ferapp classify, 4 faces: {four:6.2f} ms per face")
+    print(f"  float32 weights, 1 face : {one_f32:6.2f} ms per face ({exact.precision})")
     print(f"  baseline model.predict  : {base:6.2f} ms per face")
     print(f"  speed-up vs predict: {base / one:.0f}x (1 face), {base / four:.0f}x (4 faces)")
+    print(f"  8-bit vs float32 weights: {one_f32 / one:.1f}x")
     return 0
 
 

@@ -87,13 +87,19 @@ def test_evaluate_command_on_a_model_whose_answer_is_known(tmp_path, happy_model
         ]
     )
     assert code == 0
-    assert "top-1 accuracy: 50.00%" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "top-1 accuracy: 50.00%" in out and "(TensorFlow Lite, 8-bit weights)" in out
     result = json.loads(out_json.read_text())
+    assert result["runtime"] == "TensorFlow Lite, 8-bit weights"
     assert result["samples"] == 12 and result["accuracy"] == 0.5
     assert result["recall"]["happy"] == 1.0 and result["recall"]["angry"] == 0.0
     assert result["precision"]["happy"] == 0.5 and result["precision"]["angry"] is None
     assert result["confusion_matrix"][0][3] == 3
     assert image.stat().st_size > 1000
+    code = cli_main(
+        ["evaluate", "--data", str(data), "--model", str(happy_model_path), "--float32"]
+    )
+    assert code == 0 and "(TensorFlow Lite, float32)" in capsys.readouterr().out
 
 
 def test_evaluate_bad_data_gives_a_message(tmp_path, happy_model_path, capsys):

@@ -98,7 +98,7 @@ def test_fast_backend_matches_tensorflow_on_a_real_architecture():
     from trainer.architectures import mini_xception
 
     model = mini_xception()
-    fast = EmotionClassifier(model, ModelInfo())
+    fast = EmotionClassifier(model, ModelInfo(), quantize=False)
     reference = EmotionClassifier(model, ModelInfo(), backend="tensorflow")
     assert fast.backend == "tflite" and reference.backend == "tensorflow"
     faces = np.random.default_rng(2).integers(0, 255, (5, 48, 48), dtype=np.uint8)

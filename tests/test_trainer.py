@@ -20,11 +20,13 @@ import trainer
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
+from ferapp.core.model_file import load_keras_model, read_metadata, save_model
 from tests.conftest import ROOT, run_cli
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
 from trainer.datasets import load_dataset
+from trainer.flip_average import with_flip_average
 from trainer.training import TrainConfig, Trainer, run_dir
 
 
@@ -119,11 +121,11 @@ def test_training_learns_a_learnable_task(learned):
 
 
 def test_init_from_starts_where_the_given_model_is(tmp_path, tiny_csv, learned):
-    def one_still_epoch(init_from):
+    def one_still_epoch(init_from, name):
         config = TrainConfig(
             data=str(tiny_csv),
             arch="thesis2",
-            out=str(tmp_path / f"{'warm' if init_from else 'cold'}.keras"),
+            out=str(tmp_path / f"{name}.keras"),
             epochs=1,
             batch_size=16,
             learning_rate=1e-9,  # the weights barely move: epoch 1 shows the start
@@ -133,9 +135,16 @@ def test_init_from_starts_where_the_given_model_is(tmp_path, tiny_csv, learned):
         )
         return Trainer(config, load_dataset(tiny_csv)).run()
 
-    warm = one_still_epoch(str(learned.out))
-    cold = one_still_epoch(None)
+    warm = one_still_epoch(str(learned.out), "warm")
+    cold = one_still_epoch(None, "cold")
     assert warm.best_val_accuracy > 0.5 > cold.best_val_accuracy
+    # a model with flip averaging built in gives the network inside it
+    flipped = save_model(
+        with_flip_average(load_keras_model(learned.out)),
+        tmp_path / "flipped.keras",
+        read_metadata(learned.out),
+    )
+    assert one_still_epoch(str(flipped), "from-flipped").best_val_accuracy > 0.5
     summary = json.loads(warm.out.with_suffix(".json").read_text())
     assert summary["config"]["init_from"] == str(learned.out)
 

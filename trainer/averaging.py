@@ -16,11 +16,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from ferapp.core.errors import FerappError
+from ferapp.core.tensorflow_import import import_tensorflow
+
+tf = import_tensorflow()  # quietly: this module is also a command (python -m)
+
+import keras  # noqa: E402
 
 
 class WeightAverage:

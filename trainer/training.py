@@ -39,6 +39,7 @@ from trainer.architectures import build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, averaged_model
 from trainer.datasets import Splits
+from trainer.flip_average import inner_model
 
 
 @dataclass
@@ -451,7 +452,7 @@ def _load_initial_weights(model: keras.Model, source: Path) -> None:
     the same shapes as ``model``'s, otherwise the run stops with a clear message.
     """
     try:
-        donor = load_keras_model(source)
+        donor = inner_model(load_keras_model(source))
     except FerappError as exc:
         raise FerappError(f"--init-from: {exc}") from exc
     ours = [w.shape for w in model.get_weights()]

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"FER2013 has 7 classes; the model has {len(classifier.class_names)}")
     report = evaluate(classifier, data.images, data.labels)
     print(
-        f"model: {classifier.source}\ndata: {args.data}"
+        f"model: {classifier.source} ({classifier.precision})\ndata: {args.data}"
         + (f" (Usage {args.usage})" if args.usage else "")
     )
     print(report.text())
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             args.json,
             {
                 "model": classifier.source,
+                "runtime": classifier.precision,
                 "data": str(args.data),
                 "usage": args.usage,
                 "skipped_rows": len(data.skipped),

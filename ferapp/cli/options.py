@@ -32,6 +32,11 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
         help="comma-separated class names, for files without ferapp metadata "
         "(default: the FER2013 order)",
     )
+    group.add_argument(
+        "--float32",
+        action="store_true",
+        help="run the network with its float32 weights instead of 8-bit ones (slower; to compare)",
+    )
 
 
 def load_classifier(args: argparse.Namespace) -> EmotionClassifier:
@@ -39,7 +44,9 @@ def load_classifier(args: argparse.Namespace) -> EmotionClassifier:
     if path is None:
         raise ModelError(NO_MODEL_HELP)
     names = tuple(n.strip() for n in args.class_names.split(",")) if args.class_names else None
-    return EmotionClassifier.load(path, pixel_scaling=args.pixel_scaling, class_names=names)
+    return EmotionClassifier.load(
+        path, pixel_scaling=args.pixel_scaling, class_names=names, quantize=not args.float32
+    )
 
 
 def add_detector_options(parser: argparse.ArgumentParser) -> None:

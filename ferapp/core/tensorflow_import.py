@@ -26,6 +26,7 @@ NOTICES = (
     "This TensorFlow binary is optimized to use available CPU instructions",
     "To enable the following instructions",
     "Created TensorFlow Lite XNNPACK delegate",
+    "fully_quantize: 0, inference_type:",  # the converter's weight-quantization summary
 )
 
 

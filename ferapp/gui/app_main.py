@@ -68,7 +68,7 @@ def self_test() -> int:
         print(f"ferapp self-test FAILED: {exc}")
         return 1
     print(
-        f"ferapp self-test OK: model {model.name} ({classifier.backend}), "
+        f"ferapp self-test OK: model {model.name} ({classifier.precision}), "
         f"{probs.shape[1]} classes, cascade loaded, window built"
     )
     return 0

@@ -96,6 +96,9 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, hap
     args = tab.train_arguments()
     assert args[args.index("--init-from") + 1] == default and "fernet" in args
     assert args[args.index("--average-last") + 1] == "5"
+    assert "--flip-average" in args  # on by default
+    tab.flip_average.setChecked(False)
+    assert "--flip-average" not in tab.train_arguments()
     # a model without the trainer's architecture name cannot be continued: said, and reset
     tab.set_start_model(str(happy_model_path))
     assert "not made by ferapp's trainer" in tab.message.text()
@@ -112,6 +115,7 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, t
         assert tab.running and not tab.start_button.isEnabled()
     assert finished.args == [0], tab.log_view.toPlainText()
     assert len(tab.history) == 2
+    assert "with flip averaging: validation accuracy" in tab.log_view.toPlainText()
     xs, ys = tab.curves["val_accuracy"].getData()
     assert list(xs) == [1, 2] and len(ys) == 2
     assert tab.progress.value() == tab.progress.maximum()

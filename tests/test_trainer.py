@@ -26,7 +26,7 @@ from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
 from trainer.datasets import load_dataset
-from trainer.flip_average import with_flip_average
+from trainer.flip_average import is_flip_averaged, with_flip_average
 from trainer.training import TrainConfig, Trainer, run_dir
 
 
@@ -330,8 +330,55 @@ def test_average_of_the_last_epochs_is_scored_and_kept_only_when_better(tmp_path
     assert summary["average"]["epochs"] == 3
 
 
+def test_flip_averaging_is_built_in_when_it_scores_higher(tmp_path, tiny_csv):
+    config = TrainConfig(
+        data=str(tiny_csv),
+        arch="thesis2",
+        out=str(tmp_path / "flip.keras"),
+        epochs=2,
+        batch_size=32,
+        early_stopping=0,
+        flip_average=True,
+    )
+    result = Trainer(config, load_dataset(tiny_csv)).run()
+    flipped = result.flipped
+    assert flipped is not None and 0 <= flipped["val_accuracy"] <= 1
+    assert flipped["kept"] == (flipped["val_accuracy"] > flipped["without"])
+    model = load_keras_model(result.out)
+    assert is_flip_averaged(model) == flipped["kept"]
+    assert read_metadata(result.out).extra.get("test_time_flip", False) == flipped["kept"]
+    # what is reported is what the saved file scores
+    assert result.best_val_accuracy == max(flipped["val_accuracy"], flipped["without"])
+    assert result.report.accuracy == pytest.approx(result.best_val_accuracy, abs=1e-6)
+    summary = json.loads(result.out.with_suffix(".json").read_text())
+    assert summary["flip_average"]["kept"] == flipped["kept"]
+
+
+def test_flip_averaging_that_scores_higher_is_saved_into_the_model(tmp_path, tiny_csv, learned):
+    out = tmp_path / "best.keras"
+    out.write_bytes(learned.out.read_bytes())
+    config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(out), flip_average=True)
+    trainer_ = Trainer(config, load_dataset(tiny_csv))
+    trainer_.best_val = 0.0  # as if the best epoch had scored nothing: the flip must win
+    trainer_._finish_flip_average()
+    assert trainer_.flipped["kept"] and trainer_.best_val == trainer_.flipped["val_accuracy"] > 0.5
+    assert is_flip_averaged(load_keras_model(out))
+    assert read_metadata(out).extra["test_time_flip"] is True
+    assert read_metadata(out).extra["architecture"] == "thesis2"
+    trainer_._finish_flip_average()  # a finished run resumed: nothing wrapped twice
+    assert (
+        load_keras_model(out).count_params()
+        == load_keras_model(learned.out).count_params() + 48 * 48
+    )
+
+
 def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, learned):
     out = tmp_path / "avg.keras"
+    flipped = save_model(  # a flip-averaged checkpoint counts as the network inside it
+        with_flip_average(load_keras_model(learned.out)),
+        tmp_path / "flipped.keras",
+        read_metadata(learned.out),
+    )
     proc = subprocess.run(
         [
             sys.executable,
@@ -341,7 +388,7 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
             str(tiny_csv),
             "--out",
             str(out),
-            str(learned.out),
+            str(flipped),
             str(run_dir(learned.out) / "last.keras"),
         ],
         capture_output=True,
@@ -352,3 +399,4 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
     assert proc.returncode == 0, proc.stderr
     assert "averaged 2 checkpoints: validation accuracy" in proc.stdout
     assert EmotionClassifier.load(out).class_names == EMOTIONS
+    assert not is_flip_averaged(load_keras_model(out))

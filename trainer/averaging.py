@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     """Average saved checkpoints of one run: python -m trainer.averaging --data D --out M C..."""
     from ferapp.core.model_file import load_keras_model, read_metadata, save_model
     from trainer.datasets import load_dataset
+    from trainer.flip_average import INFO_KEY as FLIP_INFO_KEY
+    from trainer.flip_average import inner_model
 
     parser = argparse.ArgumentParser(
         prog="python -m trainer.averaging",
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         splits = load_dataset(args.data)
         average, template = WeightAverage(), None
         for path in args.checkpoints:
-            model = load_keras_model(path)
+            model = inner_model(load_keras_model(path))  # a flip-averaged file: its network
             average.add(model.get_weights())
             template = template or model
         info = read_metadata(args.checkpoints[0])
@@ -125,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             raise FerappError(f"{args.checkpoints[0]} carries no ferapp metadata")
         model = averaged_model(template, average, splits.train.images)
         score = accuracy(model, splits.val.images, splits.val.labels)
-        save_model(model, args.out, info)
+        extra = {k: v for k, v in info.extra.items() if k != FLIP_INFO_KEY}
+        save_model(model, args.out, replace(info, extra=extra))
     except FerappError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ from trainer.architectures import build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, averaged_model
 from trainer.datasets import Splits
-from trainer.flip_average import inner_model
+from trainer.flip_average import INFO_KEY as FLIP_INFO_KEY
+from trainer.flip_average import inner_model, is_flip_averaged, with_flip_average
 
 
 @dataclass
@@ -62,6 +63,7 @@ class TrainConfig:
     skip_bad_rows: bool = False
     init_from: str | None = None  # start from this model's weights (same architecture)
     average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
+    flip_average: bool = False  # build test-time flip averaging into the output if it helps
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,6 +101,7 @@ class TrainResult:
     history: list[dict[str, float]]
     report: ClassificationReport | None
     averaged: dict[str, Any] | None = None  # epochs averaged, their accuracy, kept or not
+    flipped: dict[str, Any] | None = None  # accuracy with flip averaging, kept or not
 
 
 def run_dir(out: Path) -> Path:
@@ -189,6 +192,7 @@ class Trainer:
         self.best_epoch = 0
         self.average = WeightAverage()
         self.averaged: dict[str, Any] | None = None
+        self.flipped: dict[str, Any] | None = None
         n = len(splits.train.labels)
         self.batches = math.ceil(n / config.batch_size)
         h, w = splits.train.images.shape[1:3]
@@ -365,6 +369,8 @@ class Trainer:
             )
         if self.average.count >= 2:
             self._finish_average(model)
+        if c.flip_average and self.out.is_file():
+            self._finish_flip_average()
         report = None
         if self.out.is_file():
             best = keras.saving.load_model(self.out, compile=False, safe_mode=True)
@@ -382,6 +388,7 @@ class Trainer:
             self.history,
             report,
             self.averaged,
+            self.flipped,
         )
         self._write_summary(result, model)
         self.emit(
@@ -417,6 +424,31 @@ class Trainer:
             )
         )
 
+    def _finish_flip_average(self) -> None:
+        """Build flip averaging into the output model when it scores higher on validation."""
+        best = load_keras_model(self.out)
+        if is_flip_averaged(best):  # a finished run resumed: done before
+            return
+        wrapped = with_flip_average(best)
+        score = accuracy(wrapped, self.splits.val.images, self.splits.val.labels)
+        kept = score > self.best_val
+        self.flipped = {"val_accuracy": score, "without": self.best_val, "kept": kept}
+        if kept:
+            self.best_val = score
+            extra = {**self.info.extra, FLIP_INFO_KEY: True}
+            save_model(wrapped, self.out, replace(self.info, extra=extra))
+        self.emit(
+            TrainEvent(
+                "flip",
+                len(self.history),
+                self.config.epochs,
+                logs={"val_accuracy": score},
+                elapsed_s=time.perf_counter() - self.started,
+                message=f"with flip averaging: validation accuracy {score:.2%} "
+                f"({'kept' if kept else 'not better, left out'})",
+            )
+        )
+
     def _class_weights(self) -> dict[int, float] | None:
         if not self.config.class_weights:
             return None
@@ -440,6 +472,7 @@ class Trainer:
             "history": self.history,
             "validation": result.report.as_dict() if result.report else None,
             "average": result.averaged,
+            "flip_average": result.flipped,
         }
         if self.out.parent.exists():
             _atomic_write_text(self.out.with_suffix(".json"), json.dumps(summary, indent=1))

@@ -59,6 +59,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="average the weights of the last N epochs (stochastic weight averaging); "
         "the average is kept when it beats the best single epoch on validation",
     )
+    p.add_argument(
+        "--flip-average",
+        action="store_true",
+        help="at the end, build test-time flip averaging into the model (the mean of its "
+        "answers for a face and its mirror image), kept when it scores higher on validation",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument(
         "--skip-bad-rows",
@@ -92,7 +98,7 @@ class _ProgressBar:
         self.bar: tqdm | None = None
 
     def __call__(self, event) -> None:
-        if event.kind in ("start", "average"):
+        if event.kind in ("start", "average", "flip"):
             print(event.message, file=sys.stderr, flush=True)
         elif event.kind == "batch" and not self.quiet:
             if self.bar is None:
@@ -216,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         skip_bad_rows=args.skip_bad_rows,
         init_from=str(args.init_from) if args.init_from else None,
         average_last=args.average_last,
+        flip_average=args.flip_average,
     )
     print(f"loading {args.data} ...", file=sys.stderr)
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
@@ -242,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         f"the average of the last {result.averaged['epochs']} epochs"
         if result.averaged and result.averaged["kept"]
         else f"epoch {result.best_epoch}"
-    )
+    ) + (" with flip averaging" if result.flipped and result.flipped["kept"] else "")
     print(
         f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "
         f"best validation accuracy {result.best_val_accuracy:.2%} ({where})"

@@ -167,6 +167,12 @@ class TrainingTab(QWidget):
             "Average the weights of the last epochs (stochastic weight averaging); the "
             "average replaces the best epoch when it scores higher on validation"
         )
+        self.flip_average = QCheckBox("Average each face with its mirror image")
+        self.flip_average.setChecked(True)
+        self.flip_average.setToolTip(
+            "At the end, build test-time flip averaging into the model (two passes per "
+            "face); kept when it scores higher on validation"
+        )
         self.augment_boxes = {name: QCheckBox(name) for name in AUGMENTATIONS}
         augment_row = QHBoxLayout()
         for box in self.augment_boxes.values():
@@ -203,6 +209,7 @@ class TrainingTab(QWidget):
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Augmentation", augment_row)
         form.addRow("Average the last", self.average_last)
+        form.addRow("At test time", self.flip_average)
         form.addRow("Save model to", out_row)
 
         self.start_button = QPushButton("Start training")
@@ -451,6 +458,8 @@ class TrainingTab(QWidget):
             args += ["--init-from", self.start_combo.currentData()]
         if self.average_last.value():
             args += ["--average-last", str(self.average_last.value())]
+        if self.flip_average.isChecked():
+            args.append("--flip-average")
         return args
 
     def start(self) -> None:
@@ -513,7 +522,7 @@ class TrainingTab(QWidget):
                 f"epoch {event['epoch']}: accuracy {logs.get('accuracy', 0):.3f}, "
                 f"validation {logs.get('val_accuracy', 0):.3f}, loss {logs.get('loss', 0):.3f}"
             )
-        elif kind == "average":
+        elif kind in ("average", "flip"):
             self.log(event.get("message", ""))
         elif kind == "end":
             self.log(f"run {event.get('message', 'ended')}")
@@ -531,7 +540,7 @@ class TrainingTab(QWidget):
                 f"the average of the last {average['epochs']} epochs"
                 if average.get("kept")
                 else f"epoch {summary['best_epoch']}"
-            )
+            ) + (" with flip averaging" if (summary.get("flip_average") or {}).get("kept") else "")
             self.progress_label.setText(
                 f"{state}: best validation accuracy {summary['best_val_accuracy']:.1%} "
                 f"({where}); model saved to {self.last_model}"

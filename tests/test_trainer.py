@@ -330,6 +330,40 @@ def test_average_of_the_last_epochs_is_scored_and_kept_only_when_better(tmp_path
     assert summary["average"]["epochs"] == 3
 
 
+def test_resume_uses_the_average_that_matches_the_saved_state(tmp_path, tiny_csv):
+    epochs_seen = []
+    config = TrainConfig(
+        data=str(tiny_csv),
+        arch="thesis2",
+        out=str(tmp_path / "m.keras"),
+        epochs=4,
+        batch_size=32,
+        early_stopping=0,
+        augmentation=Augmentation(0, 0, 0, False),
+        average_last=4,
+    )
+    first = Trainer(
+        config,
+        load_dataset(tiny_csv),
+        on_event=lambda e: epochs_seen.append(e) if e.kind == "epoch" else None,
+        should_stop=lambda: len(epochs_seen) >= 1,  # stops within the next epoch
+    ).run()
+    done = first.epochs_done
+    assert first.cancelled and done < 4
+    folder = run_dir(first.out)
+    assert [p.name for p in folder.glob("average*.npz")] == [f"average-{done}.npz"]
+    # as if killed after saving the next epoch's average but before the state naming it
+    ahead = WeightAverage.load(folder / f"average-{done}.npz")
+    ahead.add(ahead.mean)
+    ahead.save(folder / f"average-{done + 1}.npz")
+    events = []
+    result = Trainer(config, load_dataset(tiny_csv), on_event=events.append).run(resume=True)
+    assert result.epochs_done == 4
+    assert result.averaged["epochs"] == 4  # epochs 1 to 4, none counted twice
+    assert [e.kind for e in events].count("averaging") == 1  # said before the slow part
+    assert [p.name for p in folder.glob("average*.npz")] == ["average-4.npz"]
+
+
 def test_flip_averaging_is_built_in_when_it_scores_higher(tmp_path, tiny_csv):
     config = TrainConfig(
         data=str(tiny_csv),

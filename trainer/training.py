@@ -77,7 +77,8 @@ class TrainConfig:
 
 @dataclass
 class TrainEvent:
-    """A progress report: kind is 'start', 'batch', 'epoch', 'average' or 'end'."""
+    """A progress report. Kinds: start, batch, epoch, averaging (begun), average
+    (scored), flip, end."""
 
     kind: str
     epoch: int = 0  # 1-based epoch the event belongs to
@@ -191,6 +192,7 @@ class Trainer:
         self.best_val = -1.0
         self.best_epoch = 0
         self.average = WeightAverage()
+        self.average_file: str | None = None  # in the run folder; named by the run state
         self.averaged: dict[str, Any] | None = None
         self.flipped: dict[str, Any] | None = None
         n = len(splits.train.labels)
@@ -221,6 +223,7 @@ class Trainer:
         state = {
             "config": self.config.to_dict(),
             "epochs_done": epochs_done,
+            "average_file": self.average_file,
             "best_val_accuracy": self.best_val,
             "best_epoch": self.best_epoch,
             "history": self.history,
@@ -249,10 +252,16 @@ class Trainer:
             save_model(_without_optimizer(model), self.out, self.info)
         if self.config.average_last and epoch > self.config.epochs - self.config.average_last:
             self.average.add(model.get_weights())
-            self.average.save(self.dir / "average.npz")
+            # A new file per epoch, named in the state written after it: a run killed in
+            # between resumes with the average that matches its state.
+            self.average_file = f"average-{epoch}.npz"
+            self.average.save(self.dir / self.average_file)
         save_model(model, self.dir / "last.keras", self.info)
         self._write_metrics()
         self._save_state(epoch)
+        for old in self.dir.glob("average*.npz"):
+            if old.name != self.average_file:
+                old.unlink(missing_ok=True)
         self.emit(
             TrainEvent(
                 "epoch",
@@ -320,7 +329,10 @@ class Trainer:
             self.history = list(state["history"])
             self.best_val = float(state["best_val_accuracy"])
             self.best_epoch = int(state["best_epoch"])
-            self.average = WeightAverage.load(self.dir / "average.npz")
+            # runs saved before the average was named in the state used "average.npz"
+            self.average_file = state.get("average_file", "average.npz")
+            if self.average_file:
+                self.average = WeightAverage.load(self.dir / self.average_file)
             # Start the seeds where an uninterrupted run would be, more or less.
             keras.utils.set_random_seed(c.seed + initial_epoch)
         else:
@@ -405,6 +417,16 @@ class Trainer:
 
     def _finish_average(self, model: keras.Model) -> None:
         """Score the averaged weights; they become the output model when they beat every epoch."""
+        self.emit(
+            TrainEvent(
+                "averaging",
+                len(self.history),
+                self.config.epochs,
+                elapsed_s=time.perf_counter() - self.started,
+                message=f"averaging the last {self.average.count} epochs: measuring "
+                "batch-normalisation statistics on the training images ...",
+            )
+        )
         averaged = averaged_model(model, self.average, self.splits.train.images)
         score = accuracy(averaged, self.splits.val.images, self.splits.val.labels)
         kept = score > self.best_val

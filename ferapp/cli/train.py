@@ -98,7 +98,7 @@ class _ProgressBar:
         self.bar: tqdm | None = None
 
     def __call__(self, event) -> None:
-        if event.kind in ("start", "average", "flip"):
+        if event.kind in ("start", "averaging", "average", "flip"):
             print(event.message, file=sys.stderr, flush=True)
         elif event.kind == "batch" and not self.quiet:
             if self.bar is None:

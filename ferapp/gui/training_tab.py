@@ -522,7 +522,7 @@ class TrainingTab(QWidget):
                 f"epoch {event['epoch']}: accuracy {logs.get('accuracy', 0):.3f}, "
                 f"validation {logs.get('val_accuracy', 0):.3f}, loss {logs.get('loss', 0):.3f}"
             )
-        elif kind in ("average", "flip"):
+        elif kind in ("averaging", "average", "flip"):
             self.log(event.get("message", ""))
         elif kind == "end":
             self.log(f"run {event.get('message', 'ended')}")

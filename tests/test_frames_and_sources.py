@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -92,3 +94,23 @@ def test_missing_and_broken_sources_say_what_and_where(tmp_path):
 def test_missing_camera_gives_a_next_step():
     with pytest.raises(SourceError, match=r"camera 97 could not be opened.*video file"):
         CameraSource(97)
+
+
+def test_camera_lost_mid_stream_says_so_and_a_stop_is_quiet(tmp_path):
+    video = media.face_video(tmp_path / "cam.avi", n_frames=5)
+    # a real OpenCV capture that stops delivering after 5 frames, like an unplugged camera
+    camera = CameraSource(3, capture=cv2.VideoCapture(str(video)))
+    frames = []
+    with pytest.raises(SourceError, match=r"camera 3 stopped delivering frames \(unplugged"):
+        for frame in camera:
+            frames.append(frame)
+    assert [f.index for f in frames] == [0, 1, 2, 3, 4] and frames[0].name == "camera 3"
+    assert all(b.time_ms >= a.time_ms for a, b in itertools.pairwise(frames))
+    # closed by the window while reading (Stop, another source): the loop just ends
+    camera = CameraSource(3, capture=cv2.VideoCapture(str(video)))
+    seen = 0
+    for _ in camera:
+        seen += 1
+        if seen == 2:
+            camera.close()
+    assert seen == 2

@@ -213,9 +213,19 @@ class CameraSource(_CaptureSource):
 
     live = True
 
-    def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
-        with opencv_quiet():
-            capture = cv2.VideoCapture(index)
+    def __init__(
+        self,
+        index: int,
+        width: int | None = None,
+        height: int | None = None,
+        *,
+        capture: cv2.VideoCapture | None = None,
+    ) -> None:
+        """Open camera ``index``; or take ``capture``, an already opened live OpenCV capture
+        (a stream, or in the tests a video file that ends as an unplugged camera would)."""
+        if capture is None:
+            with opencv_quiet():
+                capture = cv2.VideoCapture(index)
         if not capture.isOpened():
             capture.release()
             raise SourceError(

@@ -154,3 +154,46 @@ def test_headless_screenshot_and_self_test(tmp_path, face_video_path, happy_mode
     bad = run_cli("--self-test", env={"FERAPP_MODEL": str(broken), "QT_QPA_PLATFORM": "offscreen"})
     assert bad.returncode == 1 and "ferapp self-test FAILED" in bad.stdout
     assert "Traceback" not in bad.stderr
+
+
+def test_a_thread_busy_in_a_blocking_call_is_kept_until_it_ends(qtbot):
+    """Qt aborts the process when a running QThread is destroyed (closing the window
+    while the model still loads did that): such a thread is kept, then waited for."""
+    import threading
+
+    from PySide6.QtCore import QObject, QThread
+
+    from ferapp.gui import main_window
+
+    release = threading.Event()
+
+    class Busy(QObject):
+        def run(self) -> None:
+            release.wait(10)  # like a model load: deaf to quit() until it returns
+
+    thread = QThread()
+    worker = Busy()
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    thread.start()
+    main_window._stop_thread(thread, worker, wait_ms=50)
+    lingering = main_window._LINGERING
+    assert thread.isRunning() and len(lingering) == 1 and lingering[0][0] is thread
+    del thread, worker  # the window lets go of them; only the list holds them now
+    release.set()
+    main_window.wait_for_lingering_threads()
+    assert main_window._LINGERING == []
+
+
+def test_closing_while_the_default_model_loads_exits_cleanly(tmp_path, face_video_path):
+    proc = run_cli(  # the real model takes seconds to load: the window closes first
+        "--source",
+        str(face_video_path),
+        "--exit-after",
+        "0.2",
+        "--settings-dir",
+        str(tmp_path / "s"),
+        env={"QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -29,6 +29,31 @@ from ferapp.gui.training_tab import TrainingTab
 from ferapp.gui.workers import CameraWorker, Captured, InferenceWorker, Recognised, hex_to_bgr
 
 THREAD_STOP_MS = 5000
+# Threads still inside a call that cannot be interrupted (a camera driver opening a
+# device, TensorFlow loading a model) when asked to stop. Qt aborts the whole process if
+# a running QThread is destroyed, so they and their workers are kept here until they end.
+_LINGERING: list[tuple[QThread, QObject]] = []
+
+
+def _stop_thread(
+    thread: QThread, worker: QObject, wait_ms: int = THREAD_STOP_MS, delete: bool = True
+) -> None:
+    """Quit ``thread`` and wait up to ``wait_ms`` (-1: until it ends); keep it if it goes on."""
+    thread.quit()
+    finished = thread.wait() if wait_ms < 0 else thread.wait(wait_ms)
+    if finished:
+        if delete:
+            worker.deleteLater()
+            thread.deleteLater()
+    else:
+        _LINGERING.append((thread, worker))
+
+
+def wait_for_lingering_threads() -> None:
+    """Before the process ends: let threads busy in a blocking call finish it."""
+    while _LINGERING:
+        thread, _worker = _LINGERING.pop()
+        thread.wait()
 
 
 def _start(worker: QObject, name: str) -> QThread:
@@ -165,10 +190,7 @@ class MainWindow(QMainWindow):
         if self.camera is None or self.camera_thread is None:
             return
         self.camera.stop()
-        self.camera_thread.quit()
-        self.camera_thread.wait(THREAD_STOP_MS)
-        self.camera.deleteLater()
-        self.camera_thread.deleteLater()
+        _stop_thread(self.camera_thread, self.camera)
         self.camera = None
         self.camera_thread = None
 
@@ -359,9 +381,10 @@ class MainWindow(QMainWindow):
         self.stop_source()
         if self.inference_thread is not None:
             self.inference.stop()
-            self.inference_thread.quit()
-            self.inference_thread.wait(THREAD_STOP_MS)
+            # a model still loading finishes first (seconds); its loop then ends at once
+            _stop_thread(self.inference_thread, self.inference, wait_ms=-1, delete=False)
             self.inference_thread = None
+        wait_for_lingering_threads()
         if self.recorder is not None:
             self.inference.set_recorder(None)
             self.recorder.close()

@@ -144,7 +144,7 @@ class InferenceWorker(QObject):
     """Takes the newest frame, runs the core pipeline, draws, and emits :class:`Recognised`."""
 
     recognised = Signal(object)
-    model_loaded = Signal(str)  # path and backend, for the status bar
+    model_loaded = Signal(str)  # file name and how it runs, for the status bar
     model_failed = Signal(str)  # message; the previous model stays
 
     def __init__(
@@ -230,7 +230,7 @@ class InferenceWorker(QObject):
         except FerappError as exc:
             self.model_failed.emit(str(exc))
             return
-        self.model_loaded.emit(f"{target.name} ({self._classifier.backend})")
+        self.model_loaded.emit(f"{target.name} ({self._classifier.precision})")
 
     def _smooth(self, captured: Captured, result: FrameResult) -> FrameResult:
         """Per-face smoothing within one stream; a new source or a rewind starts afresh."""

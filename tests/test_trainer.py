@@ -434,3 +434,12 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
     assert "averaged 2 checkpoints: validation accuracy" in proc.stdout
     assert EmotionClassifier.load(out).class_names == EMOTIONS
     assert not is_flip_averaged(load_keras_model(out))
+
+
+def test_the_saved_model_is_described_by_where_it_came_from():
+    assert trainer.best_model_origin(7) == "epoch 7"
+    averaged = {"epochs": 5, "kept": True}
+    assert trainer.best_model_origin(7, averaged) == "the average of the last 5 epochs"
+    assert trainer.best_model_origin(7, {**averaged, "kept": False}, {"kept": True}) == (
+        "epoch 7 with flip averaging"
+    )

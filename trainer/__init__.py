@@ -29,6 +29,18 @@ PARAMETER_COUNTS = {
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up notices
 
 
+def best_model_origin(
+    best_epoch: int, averaged: dict | None = None, flipped: dict | None = None
+) -> str:
+    """Where a run's saved model came from, in words (a run's summary has the arguments)."""
+    origin = (
+        f"the average of the last {averaged['epochs']} epochs"
+        if averaged and averaged.get("kept")
+        else f"epoch {best_epoch}"
+    )
+    return origin + (" with flip averaging" if flipped and flipped.get("kept") else "")
+
+
 def _apply_onednn_guard() -> bool:
     """Set the guard if TensorFlow is not loaded yet; True when training is protected."""
     name, value = ONEDNN_GUARD

@@ -245,11 +245,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise FerappError(f"cannot write the model or its logs: {exc.strerror or exc}") from exc
     state = "cancelled" if result.cancelled else "finished"
-    where = (
-        f"the average of the last {result.averaged['epochs']} epochs"
-        if result.averaged and result.averaged["kept"]
-        else f"epoch {result.best_epoch}"
-    ) + (" with flip averaging" if result.flipped and result.flipped["kept"] else "")
+    where = trainer.best_model_origin(result.best_epoch, result.averaged, result.flipped)
     print(
         f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "
         f"best validation accuracy {result.best_val_accuracy:.2%} ({where})"

@@ -535,12 +535,9 @@ class TrainingTab(QWidget):
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
             self.show_report(summary.get("validation"))
             state = "Stopped" if summary.get("cancelled") else "Finished"
-            average = summary.get("average") or {}
-            where = (
-                f"the average of the last {average['epochs']} epochs"
-                if average.get("kept")
-                else f"epoch {summary['best_epoch']}"
-            ) + (" with flip averaging" if (summary.get("flip_average") or {}).get("kept") else "")
+            where = trainer.best_model_origin(
+                summary["best_epoch"], summary.get("average"), summary.get("flip_average")
+            )
             self.progress_label.setText(
                 f"{state}: best validation accuracy {summary['best_val_accuracy']:.1%} "
                 f"({where}); model saved to {self.last_model}"

@@ -35,16 +35,21 @@ def face_video_path(tmp_path_factory) -> Path:
     return media.face_video(tmp_path_factory.mktemp("video") / "faces.avi", n_frames=12)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
-    """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
+def run_module(module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run `python -m MODULE ...` as a user would; returns the CompletedProcess."""
     import subprocess
 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "ferapp", *args],
+        [sys.executable, "-m", module, *args],
         capture_output=True,
         text=True,
         env=full_env,
         timeout=timeout,
         cwd=ROOT,
     )
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
+    return run_module("ferapp", *args, env=env, timeout=timeout)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.model_file import ModelInfo, load_keras_model, read_metadata, save_model
-from tests.conftest import ROOT
+from tests.conftest import run_module
 from trainer.architectures import build
 from trainer.flip_average import INFO_KEY, inner_model, is_flip_averaged, with_flip_average
 
@@ -54,13 +51,7 @@ def test_wrapped_model_averages_over_the_face_and_its_mirror(network):
 def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network):
     source = save_model(network, tmp_path / "net.keras", ModelInfo(extra={"architecture": "x"}))
     out = tmp_path / "flip.keras"
-    proc = subprocess.run(
-        [sys.executable, "-m", "trainer.flip_average", str(source), str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    proc = run_module("trainer.flip_average", str(source), str(out))
     assert proc.returncode == 0, proc.stderr
     assert "flip averaging built in" in proc.stdout
     assert read_metadata(out).extra == {"architecture": "x", INFO_KEY: True}
@@ -75,13 +66,7 @@ def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network)
 def test_missing_metadata_is_refused_in_one_line(tmp_path, network):
     bare = tmp_path / "bare.keras"
     network.save(bare)
-    proc = subprocess.run(
-        [sys.executable, "-m", "trainer.flip_average", str(bare), str(tmp_path / "o.keras")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    proc = run_module("trainer.flip_average", str(bare), str(tmp_path / "o.keras"))
     assert proc.returncode == 1
     assert "no ferapp metadata" in proc.stderr and "Traceback" not in proc.stderr
 

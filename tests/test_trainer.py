@@ -21,7 +21,7 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import load_keras_model, read_metadata, save_model
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, run_module
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
@@ -413,22 +413,14 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
         tmp_path / "flipped.keras",
         read_metadata(learned.out),
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trainer.averaging",
-            "--data",
-            str(tiny_csv),
-            "--out",
-            str(out),
-            str(flipped),
-            str(run_dir(learned.out) / "last.keras"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
+    proc = run_module(
+        "trainer.averaging",
+        "--data",
+        str(tiny_csv),
+        "--out",
+        str(out),
+        str(flipped),
+        str(run_dir(learned.out) / "last.keras"),
     )
     assert proc.returncode == 0, proc.stderr
     assert "averaged 2 checkpoints: validation accuracy" in proc.stdout

@@ -1,9 +1,13 @@
 """The thesis's comparison, reproduced: every architecture trained at one fixed budget.
 
     python benchmarks/compare_architectures.py --data fer2013.csv.gz --epochs 3 [--out runs/compare]
+    python benchmarks/compare_architectures.py --data fer2013.csv.gz --epochs 150 \
+        --early-stopping 12 --out runs/full        # the thesis's budget: until early stopping
 
 Same data (Training to fit, PublicTest to measure), recipe (Adam 1e-3, batch 64, thesis
-augmentation, no early stopping) and number of epochs for all; prints a Markdown table
+augmentation, learning rate halved on a plateau) and budget for all: a fixed number of
+epochs, or with ``--early-stopping N`` until validation accuracy has not improved for N
+epochs, as the thesis trained (at most ``--epochs``). Prints a Markdown table
 (architecture, parameters, batch size, epochs, train accuracy, PublicTest accuracy,
 seconds per epoch) and writes it as JSON. An architecture whose result is already in
 the output folder is not trained again, so an interrupted comparison resumes.
@@ -30,6 +34,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "compare")
+    parser.add_argument(
+        "--early-stopping", type=int, default=0, help="patience in epochs, 0 = fixed budget"
+    )
     parser.add_argument("--arch", nargs="*", default=list(trainer.ARCHITECTURE_NAMES))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -46,7 +53,7 @@ def main() -> int:
             out=str(args.out / f"{arch}.keras"),
             epochs=args.epochs,
             batch_size=args.batch_size,
-            early_stopping=0,
+            early_stopping=args.early_stopping,
         )
         result = Trainer(config, splits).run(resume=True)
         last = result.history[-1]

@@ -36,7 +36,7 @@ tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.default_model import find_default_model  # noqa: E402
+from ferapp.core.locations import find_default_model  # noqa: E402
 
 
 def per_face_ms(fn, batch: np.ndarray, repeats: int) -> float:

@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from ferapp.core.detector import FaceDetector  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.default_model import find_default_model  # noqa: E402
-from ferapp.core.detector import FaceDetector  # noqa: E402
 from ferapp.core.drawing import draw_faces  # noqa: E402
+from ferapp.core.locations import find_default_model  # noqa: E402
 from ferapp.core.model_file import ModelInfo, save_model  # noqa: E402
 from ferapp.core.pipeline import Pipeline  # noqa: E402
 from ferapp.core.sources import VideoSource  # noqa: E402

@@ -28,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from ferapp.core.detector import FaceDetector, load_cascade  # noqa: E402
 
 import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.crop import crop_faces  # noqa: E402
-from ferapp.core.default_model import find_default_model  # noqa: E402
-from ferapp.core.detector import FaceDetector, load_cascade  # noqa: E402
 from ferapp.core.drawing import draw_faces  # noqa: E402
 from ferapp.core.frames import to_gray  # noqa: E402
+from ferapp.core.locations import find_default_model  # noqa: E402
 from ferapp.core.pipeline import FaceResult  # noqa: E402
 from ferapp.core.smoothing import iou  # noqa: E402
 from ferapp.core.sources import VideoSource  # noqa: E402

@@ -11,3 +11,5 @@ _os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 # FFmpeg inside OpenCV: quiet about damaged videos (ferapp says what is wrong). OpenCV reads
 # it when it first uses FFmpeg, so it is set before anything imports cv2.
 _os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+# Images above 100 megapixels are refused before decoding (a decompression bomb).
+_os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "100000000")

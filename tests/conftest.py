@@ -1,9 +1,11 @@
-"""Shared fixtures: real media written to temporary folders, tiny real models."""
+"""Fixtures for every level of tests (unit, widget, functional): real media, tiny models.
+
+Run one level with `python dev.py test tests/unit` (or widget, functional).
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -16,9 +18,7 @@ os.environ["FERAPP_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-setting
 os.environ["FERAPP_LOG_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-logs-")
 
 import trainer  # noqa: F401  (sets the oneDNN crash guard before TensorFlow is imported)
-from tests import media
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests import support
 
 
 @pytest.fixture(scope="session")
@@ -27,29 +27,9 @@ def happy_model_path(tmp_path_factory) -> Path:
     from ferapp.core.model_file import ModelInfo, save_model
 
     path = tmp_path_factory.mktemp("models") / "happy.keras"
-    return save_model(media.constant_model(winner=3), path, ModelInfo())
+    return save_model(support.constant_model(winner=3), path, ModelInfo())
 
 
 @pytest.fixture(scope="session")
 def face_video_path(tmp_path_factory) -> Path:
-    return media.face_video(tmp_path_factory.mktemp("video") / "faces.avi", n_frames=12)
-
-
-def run_module(module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300):
-    """Run `python -m MODULE ...` as a user would; returns the CompletedProcess."""
-    import subprocess
-
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
-    """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
-    return run_module("ferapp", *args, env=env, timeout=timeout)
+    return support.face_video(tmp_path_factory.mktemp("video") / "faces.avi", n_frames=12)

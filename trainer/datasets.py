@@ -17,7 +17,7 @@ import numpy as np
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import DataError
 from ferapp.core.fer2013 import load_fer2013_csv
-from ferapp.core.sources import IMAGE_SUFFIXES
+from ferapp.core.images import IMAGE_SUFFIXES
 
 TRAIN_NAMES = ("train", "training")
 VAL_NAMES = ("val", "valid", "validation", "publictest", "test")

@@ -7,10 +7,15 @@ from pathlib import Path
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.crop import CropSettings
-from ferapp.core.default_model import NO_MODEL_HELP, find_default_model
-from ferapp.core.detector import DetectorSettings
-from ferapp.core.errors import ModelError
-from ferapp.core.model_file import PIXEL_SCALINGS
+from ferapp.core.detection import (
+    DETECTOR_NAMES,
+    DETECTOR_RANGES,
+    DETECTOR_TITLES,
+    PARAMETERS,
+    DetectorSettings,
+)
+from ferapp.core.locations import resolve_model_path
+from ferapp.core.model_file import PIXEL_SCALINGS, parse_class_names
 
 
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -40,10 +45,8 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
 
 
 def load_classifier(args: argparse.Namespace) -> EmotionClassifier:
-    path = args.model or find_default_model()
-    if path is None:
-        raise ModelError(NO_MODEL_HELP)
-    names = tuple(n.strip() for n in args.class_names.split(",")) if args.class_names else None
+    path = resolve_model_path(args.model)
+    names = parse_class_names(args.class_names) if args.class_names else None
     return EmotionClassifier.load(
         path, pixel_scaling=args.pixel_scaling, class_names=names, quantize=not args.float32
     )
@@ -52,48 +55,48 @@ def load_classifier(args: argparse.Namespace) -> EmotionClassifier:
 def add_detector_options(parser: argparse.ArgumentParser) -> None:
     d = DetectorSettings()
     c = CropSettings()
-    group = parser.add_argument_group("face detection")
-    group.add_argument(
-        "--scale-factor",
-        type=float,
-        default=d.scale_factor,
-        help=f"Haar scale step between sizes (default {d.scale_factor})",
+    group = parser.add_argument_group(
+        "face detection",
+        "; ".join(f"{name}: {DETECTOR_TITLES[name]}" for name in DETECTOR_NAMES),
     )
     group.add_argument(
-        "--min-neighbors",
-        type=int,
-        default=d.min_neighbors,
-        help=f"detections needed to keep a face (default {d.min_neighbors})",
+        "--detector", choices=DETECTOR_NAMES, default=d.detector, help=f"default {d.detector}"
     )
+    for name, limits in DETECTOR_RANGES.items():
+        default = getattr(d, name)
+        used_by = [k for k, names in PARAMETERS.items() if name in names]
+        zero = f", 0 = {limits.zero}" if limits.zero else ""
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            metavar="N",
+            help=f"{limits.help.split(': ', 1)[-1]} ({', '.join(used_by)}; "
+            f"{limits.low:g}..{limits.high:g}{zero}; default {default})",
+        )
     group.add_argument(
-        "--min-size",
-        type=int,
-        default=d.min_size,
-        help=f"smallest face side in frame pixels (default {d.min_size})",
-    )
-    group.add_argument(
-        "--detect-width",
-        type=int,
-        default=d.detect_width,
-        help=f"detect on a copy this wide, 0 = full size (default {d.detect_width})",
+        "--no-align",
+        action="store_true",
+        help="crop the detector's box instead of levelling the eyes (YuNet gives eye positions)",
     )
     group.add_argument(
         "--offset-x",
         type=float,
         default=c.offset_x,
-        help=f"crop enlargement per side, fraction of box width (default {c.offset_x})",
+        help=f"box crops: enlargement per side, fraction of box width (default {c.offset_x})",
     )
     group.add_argument(
         "--offset-y",
         type=float,
         default=c.offset_y,
-        help=f"crop enlargement per side, fraction of box height (default {c.offset_y})",
+        help=f"box crops: enlargement per side, fraction of box height (default {c.offset_y})",
     )
 
 
 def detector_settings(args: argparse.Namespace) -> DetectorSettings:
-    return DetectorSettings(args.scale_factor, args.min_neighbors, args.min_size, args.detect_width)
+    values = {name: getattr(args, name) for name in DETECTOR_RANGES}
+    return DetectorSettings(detector=args.detector, **values).validated()
 
 
 def crop_settings(args: argparse.Namespace) -> CropSettings:
-    return CropSettings(args.offset_x, args.offset_y)
+    return CropSettings(args.offset_x, args.offset_y, align=not args.no_align)

@@ -11,7 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from ferapp.core.errors import ModelError
-from ferapp.core.model_file import PIXEL_SCALINGS, ModelInfo, load_keras_model, read_metadata
+from ferapp.core.model_file import (
+    PIXEL_SCALINGS,
+    ModelInfo,
+    check_class_names,
+    load_keras_model,
+    read_metadata,
+)
 from ferapp.core.quiet_stderr import stderr_filtered
 from ferapp.core.tensorflow_import import import_tensorflow, is_notice
 
@@ -109,7 +115,7 @@ class EmotionClassifier:
         if pixel_scaling is not None:
             info = replace(info, pixel_scaling=pixel_scaling)
         if class_names is not None:
-            info = replace(info, class_names=tuple(class_names))
+            info = replace(info, class_names=check_class_names(tuple(class_names), str(path)))
         return cls(model, info, str(path), backend=backend, threads=threads, quantize=quantize)
 
     @property

@@ -1,4 +1,9 @@
-"""Cutting face crops out of a frame in the shape a model expects."""
+"""Cutting face crops out of a frame in the shape a model expects.
+
+Two ways: with landmarks (YuNet), an eye-aligned crop framed as FER2013's faces are
+(:mod:`ferapp.core.align`); with a box only (the Haar cascade), the box enlarged by a
+fraction of its size on each side, as the thesis did with fixed pixels.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,29 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ferapp.core.align import FER2013_FRAMING, FaceFraming, aligned_crop
+from ferapp.core.detection import Detections
 from ferapp.core.errors import FerappError
 
 
 @dataclass(frozen=True)
 class CropSettings:
-    """Enlargement of each detected box, as a fraction of its width/height on each side.
+    """How each face is cut out.
 
-    Haar boxes are tighter than the FER2013 crops, mostly in height; fractions keep
-    the enlargement right for near and far faces alike (the thesis used fixed pixels).
+    ``align``: level the eyes and frame the face as FER2013 does, when the detector gives
+    landmarks. Otherwise the box is enlarged by ``offset_x``/``offset_y`` of its width/
+    height on each side: Haar boxes are tighter than the FER2013 crops, mostly in height,
+    and fractions keep the enlargement right for near and far faces alike.
     """
 
     offset_x: float = 0.10
     offset_y: float = 0.15
+    align: bool = True
 
     def __post_init__(self) -> None:
         for name in ("offset_x", "offset_y"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if not 0.0 <= value <= 1.0:  # also refuses NaN
                 raise FerappError(
                     f"crop {name.replace('_', ' ')} must be between 0 and 1, got {value}"
                 )
@@ -38,31 +48,56 @@ def enlarge_box(box: np.ndarray, settings: CropSettings) -> tuple[int, int, int,
     return x - dx, y - dy, x + w + dx, y + h + dy
 
 
+def box_crop(image: np.ndarray, box: np.ndarray, size: tuple[int, int], settings: CropSettings):
+    """One uint8 grayscale crop of ``size`` (height, width) from a BGR or gray frame.
+
+    Only the face's region is converted to gray. Parts of the enlarged box outside the
+    frame are filled by replicating the edge pixels, so faces at the border keep their
+    proportions.
+    """
+    height, width = size
+    frame_h, frame_w = image.shape[:2]
+    x0, y0, x1, y1 = enlarge_box(box, settings)
+    cx0, cy0 = min(max(x0, 0), frame_w - 1), min(max(y0, 0), frame_h - 1)
+    cx1, cy1 = max(min(x1, frame_w), cx0 + 1), max(min(y1, frame_h), cy0 + 1)
+    face = image[cy0:cy1, cx0:cx1]
+    if face.ndim == 3:
+        face = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)
+    if (cx0, cy0, cx1, cy1) != (x0, y0, x1, y1):
+        face = cv2.copyMakeBorder(
+            face,
+            max(cy0 - y0, 0),
+            max(y1 - cy1, 0),
+            max(cx0 - x0, 0),
+            max(x1 - cx1, 0),
+            cv2.BORDER_REPLICATE,
+        )
+    interpolation = cv2.INTER_AREA if face.shape[0] >= height else cv2.INTER_LINEAR
+    return cv2.resize(face, (width, height), interpolation=interpolation)
+
+
 def crop_faces(
-    gray: np.ndarray,
-    boxes: np.ndarray,
+    image: np.ndarray,
+    faces: Detections | np.ndarray,
     size: tuple[int, int],
     settings: CropSettings | None = None,
+    framing: FaceFraming = FER2013_FRAMING,
 ) -> np.ndarray:
-    """Crop, pad at frame edges and resize each face; returns uint8 of shape (N, height, width).
+    """All faces of a frame as uint8 grayscale crops of shape (N, height, width).
 
-    ``size`` is (height, width), read from the model. Parts of an enlarged box that
-    fall outside the frame are filled by replicating the edge pixels, so faces at
-    the border keep their proportions.
+    ``faces`` is a detector's :class:`Detections` (aligned when it has landmarks and
+    ``settings.align``) or an (N, 4) array of boxes. ``size`` is (height, width), read
+    from the model.
     """
     settings = settings or CropSettings()
-    height, width = size
-    out = np.empty((len(boxes), height, width), dtype=np.uint8)
-    frame_h, frame_w = gray.shape[:2]
+    if isinstance(faces, Detections):
+        boxes, landmarks = faces.boxes, faces.landmarks if settings.align else None
+    else:
+        boxes, landmarks = np.asarray(faces).reshape(-1, 4), None
+    out = np.empty((len(boxes), *size), dtype=np.uint8)
     for i, box in enumerate(boxes):
-        x0, y0, x1, y1 = enlarge_box(box, settings)
-        cx0, cy0 = max(x0, 0), max(y0, 0)
-        cx1, cy1 = min(x1, frame_w), min(y1, frame_h)
-        face = gray[cy0:cy1, cx0:cx1]
-        if (cx0, cy0, cx1, cy1) != (x0, y0, x1, y1):
-            face = cv2.copyMakeBorder(
-                face, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1, cv2.BORDER_REPLICATE
-            )
-        interpolation = cv2.INTER_AREA if face.shape[0] >= height else cv2.INTER_LINEAR
-        out[i] = cv2.resize(face, (width, height), interpolation=interpolation)
+        if landmarks is not None:
+            out[i] = aligned_crop(image, landmarks[i], size, framing)
+        else:
+            out[i] = box_crop(image, box, size, settings)
     return out

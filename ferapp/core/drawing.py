@@ -1,4 +1,4 @@
-"""Drawing face boxes and labels in the emotions' colours onto a BGR frame."""
+"""Drawing face boxes, numbers, labels and landmarks in the emotions' colours onto a BGR frame."""
 
 from __future__ import annotations
 
@@ -7,34 +7,44 @@ from collections.abc import Iterable, Mapping
 import cv2
 import numpy as np
 
-from ferapp.core.emotions import color_bgr
-from ferapp.core.pipeline import FaceResult
+from ferapp.core.colors import RGB, color_rgb, ink_for
+from ferapp.core.results import FaceResult
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def label_text(face: FaceResult) -> str:
-    """'happy 87%', or 'face' when no model labelled it."""
-    return f"{face.label} {face.confidence:.0%}" if face.label else "face"
+def label_text(face: FaceResult, number: bool = True) -> str:
+    """'2 happy 87%' (the face's number first when it has one), or 'face' without a model."""
+    text = f"{face.label} {face.confidence:.0%}" if face.label else "face"
+    return f"{face.number} {text}" if number and face.number else text
 
 
 def draw_faces(
     image: np.ndarray,
     faces: Iterable[FaceResult],
-    colors_bgr: Mapping[str, tuple[int, int, int]] | None = None,
+    palette: Mapping[str, RGB] | None = None,
+    landmarks: bool = False,
+    numbers: bool = True,
 ) -> np.ndarray:
-    """Draw in place (and return) each face's box and its label just above it.
+    """Draw in place (and return) each face's box, its label just above it and, optionally,
+    its landmarks.
 
-    Line width and text size follow the box size; a label that would leave the top
-    of the frame goes inside the box instead.
+    Line width and text size follow the box size; a label that would leave the top of
+    the frame goes inside the box instead. ``palette`` maps labels to RGB colours (the
+    default palette when None).
     """
     frame_w = image.shape[1]
     for face in faces:
         x, y, w, h = face.box
-        color = (colors_bgr or {}).get(face.label) or color_bgr(face.label)
+        r, g, b = color_rgb(face.label, palette)
+        color = (b, g, r)
         thickness = max(1, round(w / 60))
         cv2.rectangle(image, (x, y), (x + w, y + h), color, thickness, cv2.LINE_8)
-        text = label_text(face)
+        if landmarks:
+            radius = max(2, thickness + 1)
+            for px, py in face.landmarks:
+                cv2.circle(image, (round(px), round(py)), radius, color, cv2.FILLED, cv2.LINE_AA)
+        text = label_text(face, numbers)
         scale = max(0.4, min(1.5, w / 180))
         (tw, th), baseline = cv2.getTextSize(text, FONT, scale, max(1, thickness))
         pad = max(2, thickness)
@@ -49,15 +59,14 @@ def draw_faces(
             color,
             cv2.FILLED,
         )
-        luminance = 0.114 * color[0] + 0.587 * color[1] + 0.299 * color[2]
-        text_color = (0, 0, 0) if luminance > 128 else (255, 255, 255)
+        ink_r, ink_g, ink_b = ink_for((r, g, b))
         cv2.putText(
             image,
             text,
             (left + pad, top + pad + th),
             FONT,
             scale,
-            text_color,
+            (ink_b, ink_g, ink_r),
             max(1, thickness),
             cv2.LINE_AA,
         )

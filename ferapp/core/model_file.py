@@ -13,8 +13,7 @@ built-in Keras class; only then does Keras build the model, with ``safe_mode`` o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import re
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
-from ferapp.core.files import usual_mode
+from ferapp.core.files import atomic_path
 from ferapp.core.tensorflow_import import import_tensorflow
 
 METADATA_MEMBER = "ferapp.json"
@@ -33,6 +32,35 @@ FORMAT_VERSION = 1
 # "unit" 0..1, "symmetric" -1..1 (as the widely used 64x64 mini-Xception).
 PIXEL_SCALINGS = ("raw", "unit", "symmetric")
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+# Class names become CSV columns and labels on screen: these would clash with the others.
+RESERVED_NAMES = frozenset(
+    {"source", "frame", "time_ms", "face", "x", "y", "w", "h", "label", "confidence", "track"}
+)
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,31}$")
+
+
+def check_class_names(names: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """``names`` if they can label faces and name CSV columns, else ModelError saying why."""
+    if len(names) < 2:
+        raise ModelError(f"{where}: at least two class names are needed, got {len(names)}")
+    for name in names:
+        if not _NAME.match(name):
+            raise ModelError(
+                f"{where}: class name {name!r} must start with a letter and hold only letters, "
+                "digits, spaces, '_' or '-' (at most 32 characters)"
+            )
+        if name.lower() in RESERVED_NAMES:
+            raise ModelError(f"{where}: {name!r} cannot be a class name (it names a CSV column)")
+    seen = [n.lower() for n in names]
+    duplicates = sorted({n for n in seen if seen.count(n) > 1})
+    if duplicates:
+        raise ModelError(f"{where}: class names repeat: {', '.join(duplicates)}")
+    return names
+
+
+def parse_class_names(text: str) -> tuple[str, ...]:
+    """Comma-separated class names from the command line, checked."""
+    return check_class_names(tuple(n.strip() for n in text.split(",")), "--class-names")
 
 
 @dataclass(frozen=True)
@@ -63,6 +91,7 @@ class ModelInfo:
             )
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise ModelError(f"{where}: model metadata is unreadable ({exc})") from exc
+        check_class_names(info.class_names, where)
         if info.pixel_scaling not in PIXEL_SCALINGS:
             raise ModelError(f"{where}: unknown pixel scaling {info.pixel_scaling!r}")
         return info
@@ -226,10 +255,7 @@ def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
     if suffix not in MODEL_SUFFIXES:
         raise ModelError(f"{path}: model files must end in {', '.join(MODEL_SUFFIXES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         model.save(tmp)
         if suffix == ".keras":
             with zipfile.ZipFile(tmp, "a") as archive:
@@ -239,8 +265,4 @@ def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
 
             with h5py.File(tmp, "a") as h5:
                 h5.attrs[METADATA_ATTR] = info.to_json()
-        os.chmod(tmp, usual_mode())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

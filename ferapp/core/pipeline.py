@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.crop import CropSettings, crop_faces
-from ferapp.core.detector import FaceDetector
-from ferapp.core.frames import as_bgr, to_gray
-
-
-@dataclass(frozen=True)
-class FaceResult:
-    """One face: its box in frame pixels, the winning label and all class probabilities."""
-
-    box: tuple[int, int, int, int]  # x, y, w, h
-    label: str
-    confidence: float
-    probabilities: tuple[float, ...]
-    track: int = -1  # the same number for the same face across frames, when tracked
-
-
-@dataclass(frozen=True)
-class FrameResult:
-    """All faces of one frame and how long each stage took, in milliseconds."""
-
-    faces: tuple[FaceResult, ...]
-    timings_ms: dict[str, float] = field(default_factory=dict)
+from ferapp.core.detection import Detections, FaceDetector
+from ferapp.core.frames import as_bgr
+from ferapp.core.results import FaceResult, FrameResult
 
 
 class Pipeline:
-    """Detector + crop + classifier. Without a classifier, faces are found but not labelled."""
+    """Detector + crop + classifier. Without a classifier, faces are found but not labelled.
+
+    All faces of a frame go to the classifier in one call. The frame is used as it comes
+    (no copy when it is already 8-bit BGR) and only the faces are turned to grayscale.
+    """
 
     def __init__(
         self,
@@ -48,25 +33,45 @@ class Pipeline:
     def process(self, image: np.ndarray) -> FrameResult:
         """Find and classify every face of a frame (any layout :func:`as_bgr` accepts)."""
         t0 = time.perf_counter()
-        gray = to_gray(as_bgr(image))
-        boxes = self.detector.detect(gray)
+        bgr = as_bgr(image)
+        found = self.detector.detect(bgr)
         t1 = time.perf_counter()
-        if self.classifier is None or len(boxes) == 0:
-            faces = tuple(FaceResult(tuple(int(v) for v in b), "", 0.0, ()) for b in boxes)
+        if self.classifier is None or len(found) == 0:
+            faces = _faces(found, (), None)
             return FrameResult(faces, {"detect": (t1 - t0) * 1e3, "crop": 0.0, "classify": 0.0})
-        crops = crop_faces(gray, boxes, self.classifier.input_size, self.crop)
+        crops = crop_faces(bgr, found, self.classifier.input_size, self.crop)
         t2 = time.perf_counter()
         probs = self.classifier.classify(crops)
         t3 = time.perf_counter()
-        names = self.classifier.class_names
-        faces = tuple(
-            FaceResult(
-                box=tuple(int(v) for v in box),
-                label=names[int(np.argmax(p))],
-                confidence=float(np.max(p)),
-                probabilities=tuple(float(v) for v in p),
-            )
-            for box, p in zip(boxes, probs, strict=True)
-        )
+        faces = _faces(found, self.classifier.class_names, probs)
         timings = {"detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3, "classify": (t3 - t2) * 1e3}
         return FrameResult(faces, timings)
+
+
+def _faces(
+    found: Detections, names: tuple[str, ...], probs: np.ndarray | None
+) -> tuple[FaceResult, ...]:
+    faces = []
+    for i, box in enumerate(found.boxes):
+        landmarks = (
+            tuple((float(x), float(y)) for x, y in found.landmarks[i])
+            if found.landmarks is not None
+            else ()
+        )
+        if probs is None:
+            label, confidence, values = "", 0.0, ()
+        else:
+            p = probs[i]
+            best = int(np.argmax(p))
+            label, confidence, values = names[best], float(p[best]), tuple(float(v) for v in p)
+        faces.append(
+            FaceResult(
+                box=(int(box[0]), int(box[1]), int(box[2]), int(box[3])),
+                label=label,
+                confidence=confidence,
+                probabilities=values,
+                landmarks=landmarks,
+                score=float(found.scores[i]),
+            )
+        )
+    return tuple(faces)

@@ -12,7 +12,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ferapp.core.pipeline import FaceResult
+from ferapp.core.errors import FerappError
+from ferapp.core.results import FaceResult
+
+# Above this, a face's label would lag its expression by seconds at camera frame rates.
+MAX_SMOOTHING = 0.95
+
+
+def check_smoothing(strength: float) -> float:
+    """``strength`` if it is a valid smoothing strength (0..MAX_SMOOTHING), else FerappError."""
+    if not 0.0 <= strength <= MAX_SMOOTHING:  # also refuses NaN
+        raise FerappError(f"smoothing must be between 0 (off) and {MAX_SMOOTHING}, got {strength}")
+    return float(strength)
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -36,16 +47,16 @@ class FaceTracker:
     """``strength`` 0 turns smoothing off; 0.8 keeps 80 % of the previous average each frame."""
 
     def __init__(self, strength: float = 0.6, min_iou: float = 0.3, max_missed: int = 5) -> None:
-        if not 0.0 <= strength < 1.0:
-            raise ValueError("smoothing strength must be in [0, 1)")
-        self.strength = strength
+        self.strength = check_smoothing(strength)
         self.min_iou = min_iou
         self.max_missed = max_missed
         self._tracks: list[_Track] = []
         self._next_id = 0
 
     def reset(self) -> None:
+        """Forget every face: the next faces are numbered from the start again."""
         self._tracks = []
+        self._next_id = 0
 
     def update(
         self, faces: tuple[FaceResult, ...], class_names: tuple[str, ...]

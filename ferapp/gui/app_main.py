@@ -8,6 +8,7 @@ import logging.handlers
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -43,21 +44,19 @@ def self_test() -> int:
     import numpy as np
 
     from ferapp.core.classifier import EmotionClassifier
-    from ferapp.core.default_model import NO_MODEL_HELP, find_default_model
-    from ferapp.core.detector import FaceDetector
+    from ferapp.core.detection import DETECTOR_NAMES, DetectorSettings, create_detector
     from ferapp.core.errors import FerappError
+    from ferapp.core.locations import resolve_model_path
     from ferapp.core.pipeline import Pipeline
     from ferapp.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     try:
-        model = find_default_model()
-        if model is None:
-            raise FerappError(NO_MODEL_HELP)
+        model = resolve_model_path(None)
         classifier = EmotionClassifier.load(model)
-        pipeline = Pipeline(FaceDetector(), classifier)
         frame = np.full((480, 640, 3), 128, np.uint8)
-        pipeline.process(frame)
+        for name in DETECTOR_NAMES:
+            Pipeline(create_detector(DetectorSettings(detector=name)), classifier).process(frame)
         # the classifier itself, on one face-sized crop
         probs = classifier.classify(np.full((1, *classifier.input_size), 128, np.uint8))
         window = MainWindow(settings_dir=None)
@@ -69,7 +68,8 @@ def self_test() -> int:
         return 1
     print(
         f"ferapp self-test OK: model {model.name} ({classifier.precision}), "
-        f"{probs.shape[1]} classes, cascade loaded, window built"
+        f"{probs.shape[1]} classes, face detectors {' and '.join(DETECTOR_NAMES)} loaded, "
+        "window built"
     )
     return 0
 
@@ -116,7 +116,10 @@ def setup_logging() -> Path | None:
 
 
 def run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.exit_after is not None and not 0 <= args.exit_after < 1e7:  # also refuses NaN
+        parser.error(f"--exit-after must be a number of seconds, 0 or more; got {args.exit_after}")
     setup_logging()
     if args.self_test:
         return self_test()
@@ -126,8 +129,7 @@ def run(argv: list[str]) -> int:
     app.setApplicationName("ferapp")
     window = MainWindow(settings_dir=args.settings_dir)
     if args.model:
-        settings = window.settings
-        window.apply_settings(type(settings)(**{**settings.__dict__, "model_path": args.model}))
+        window.apply_settings(replace(window.settings, model_path=args.model))
     window.show()
     window.start_source(args.source or window.settings.source)
 
@@ -138,20 +140,43 @@ def run(argv: list[str]) -> int:
         )
 
     window.painted.connect(first_frame)
+    outcome = {"code": 0}
     if args.exit_after is not None:
         started = time.perf_counter()
 
         def finish() -> None:
+            note = ""
             if args.screenshot:
-                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(args.screenshot))
-            print(
-                f"ferapp: ran {time.perf_counter() - started:.1f} s"
-                + (f", screenshot {args.screenshot}" if args.screenshot else "")
-            )
+                if save_screenshot(window, args.screenshot):
+                    note = f", screenshot {args.screenshot}"
+                else:
+                    outcome["code"] = 1
+                    print(
+                        f"ferapp: error: cannot write the screenshot {args.screenshot}",
+                        file=sys.stderr,
+                    )
+            print(f"ferapp: ran {time.perf_counter() - started:.1f} s{note}")
             window.close()
 
         QTimer.singleShot(int(args.exit_after * 1000), finish)
     code = app.exec()
     window.shutdown()
-    return code
+    return code or outcome["code"]
+
+
+def save_screenshot(window, path: Path) -> bool:
+    """A PNG of the whole window, written atomically; False when it cannot be written."""
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    from ferapp.core.files import write_bytes_atomic
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not window.grab().save(buffer, "PNG"):
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, bytes(buffer.data()))
+    except OSError:
+        return False
+    return True

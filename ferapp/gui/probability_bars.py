@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from ferapp.core.emotions import EMOTIONS, color_rgb
+from ferapp.core.colors import RGB, color_rgb
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.export import face_number
 
 
 class ProbabilityBars(QWidget):
-    """Bars for the selected face; a combo box picks the face when several are in view."""
+    """Bars for the selected face; a combo box picks the face (by the number on its box)
+    when several are in view."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.class_names: tuple[str, ...] = EMOTIONS
+        self.palette: dict[str, RGB] | None = None
         self.face_picker = QComboBox()
-        self.face_picker.setToolTip("Which face the bars show")
+        self.face_picker.setToolTip("Which face the bars show (the number on its box)")
         self.face_picker.setVisible(False)  # shown when more than one face is in view
         self.caption = QLabel("No face in view")
         self.plot = pg.PlotWidget(background="w")
@@ -37,35 +41,48 @@ class ProbabilityBars(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.plot, 1)
         self.heights: list[float] = [0.0] * 7
+        self.numbers: list[int] = []  # the face number of each picker entry
+
+    def set_palette(self, palette: Mapping[str, RGB] | None) -> None:
+        """Colour the bars as the boxes are coloured."""
+        self.palette = dict(palette) if palette is not None else None
+        self._set_axis(self.class_names)
 
     def _set_axis(self, names: Sequence[str]) -> None:
         self.plot.getAxis("left").setTicks([list(enumerate(names))])
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
-        brushes = [pg.mkBrush(*color_rgb(n)) for n in names]
+        brushes = [pg.mkBrush(*color_rgb(n, self.palette)) for n in names]
         pens = [pg.mkPen(80, 80, 80) for _ in names]
         self.bars.setOpts(
             x0=[0] * len(names), y=list(range(len(names))), brushes=brushes, pens=pens
         )
 
     def show_faces(self, faces, class_names: tuple[str, ...]) -> None:
-        """Update with the faces of the newest frame (keeps the picked face when it still exists)."""
+        """Update with the faces of the newest frame (keeps the picked face while it is in view)."""
         if class_names and class_names != self.class_names:
             self.class_names = class_names
             self._set_axis(class_names)
-        picked = max(self.face_picker.currentIndex(), 0)
-        if self.face_picker.count() != len(faces):
+        numbers = [face_number(f, i) for i, f in enumerate(faces)]
+        picked_number = (
+            self.numbers[self.face_picker.currentIndex()]
+            if 0 <= self.face_picker.currentIndex() < len(self.numbers)
+            else None
+        )
+        if numbers != self.numbers:
             self.face_picker.blockSignals(True)
             self.face_picker.clear()
-            self.face_picker.addItems([f"Face {i + 1}" for i in range(len(faces))])
-            self.face_picker.setCurrentIndex(min(picked, len(faces) - 1))
+            self.face_picker.addItems([f"Face {n}" for n in numbers])
+            at = numbers.index(picked_number) if picked_number in numbers else 0
+            self.face_picker.setCurrentIndex(at if numbers else -1)
             self.face_picker.blockSignals(False)
+            self.numbers = numbers
         self.face_picker.setVisible(len(faces) > 1)
-        labelled = [f for f in faces if f.probabilities]
-        if not labelled:
+        picked = max(self.face_picker.currentIndex(), 0)
+        face = faces[picked] if picked < len(faces) else None
+        if face is None or not face.probabilities:
             self.heights = [0.0] * len(self.class_names)
             self.caption.setText("No face in view" if not faces else "Faces found; no model loaded")
         else:
-            face = labelled[min(picked, len(labelled) - 1)]
             self.heights = list(face.probabilities)
-            self.caption.setText(f"{face.label}: {face.confidence:.0%}")
+            self.caption.setText(f"Face {numbers[picked]}: {face.label} {face.confidence:.0%}")
         self.bars.setOpts(width=self.heights)

@@ -1,8 +1,9 @@
 """The window's persistent settings: a typed record saved with QSettings, location injectable.
 
 Tests and portable installs set ``FERAPP_SETTINGS_DIR`` (or pass a folder) so the
-user's own settings are never touched. ``SCHEMA_VERSION`` lets a later release
-migrate older files instead of misreading them.
+user's own settings are never touched. ``SCHEMA_VERSION`` lets a release migrate older
+files instead of misreading them: version 1 had no detector choice (Haar only); such a
+file keeps its Haar parameters and gets YuNet, the new default detector.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from ferapp.core.crop import CropSettings
-from ferapp.core.detector import DetectorSettings
+from ferapp.core.detection import DetectorSettings
+from ferapp.core.smoothing import MAX_SMOOTHING
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
 class AppSettings:
-    """Everything the settings dialog edits."""
+    """Everything the settings dialog and the View menu edit."""
 
     model_path: str = ""  # empty: the shipped default model
     source: str = "0"  # camera number, video file or image folder
@@ -30,6 +32,7 @@ class AppSettings:
     colors: dict[str, str] = field(default_factory=dict)  # emotion -> "#rrggbb" overrides
     mirror: bool = True
     smoothing: float = 0.6  # per-face averaging across frames, 0 = off
+    landmarks: bool = False  # draw the detector's landmarks
 
 
 def open_store(folder: str | Path | None = None) -> QSettings:
@@ -41,15 +44,25 @@ def open_store(folder: str | Path | None = None) -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "ferapp", "ferapp")
 
 
+def _as_bool(raw: object) -> bool:
+    return str(raw).strip().lower() in ("true", "1", "yes")
+
+
+def _convert(raw: object, default: object) -> object:
+    if isinstance(default, bool):
+        return _as_bool(raw)
+    return type(default)(raw)
+
+
 def _read_dataclass(store: QSettings, prefix: str, cls):
     defaults = cls()
     values = {}
     for f in fields(cls):
-        raw = store.value(f"{prefix}/{f.name}", getattr(defaults, f.name))
+        default = getattr(defaults, f.name)
         try:
-            values[f.name] = type(getattr(defaults, f.name))(raw)
+            values[f.name] = _convert(store.value(f"{prefix}/{f.name}", default), default)
         except (TypeError, ValueError):
-            values[f.name] = getattr(defaults, f.name)
+            values[f.name] = default
     try:
         obj = cls(**values)
         return obj.validated() if hasattr(obj, "validated") else obj
@@ -60,9 +73,10 @@ def _read_dataclass(store: QSettings, prefix: str, cls):
 def load_settings(store: QSettings) -> AppSettings:
     """Read settings; unknown, damaged or missing values fall back to the defaults."""
     defaults = AppSettings()
-    mirror = store.value("view/mirror", defaults.mirror)
     try:
-        smoothing = min(max(float(store.value("view/smoothing", defaults.smoothing)), 0.0), 0.95)
+        smoothing = float(store.value("view/smoothing", defaults.smoothing))
+        if not 0.0 <= smoothing <= MAX_SMOOTHING:
+            smoothing = defaults.smoothing
     except (TypeError, ValueError):
         smoothing = defaults.smoothing
     store.beginGroup("colors")
@@ -74,8 +88,9 @@ def load_settings(store: QSettings) -> AppSettings:
         detector=_read_dataclass(store, "detector", DetectorSettings),
         crop=_read_dataclass(store, "crop", CropSettings),
         colors=colors,
-        mirror=str(mirror).lower() in ("true", "1"),
+        mirror=_as_bool(store.value("view/mirror", defaults.mirror)),
         smoothing=smoothing,
+        landmarks=_as_bool(store.value("view/landmarks", defaults.landmarks)),
     )
 
 
@@ -91,4 +106,5 @@ def save_settings(store: QSettings, settings: AppSettings) -> None:
         store.setValue(f"colors/{key}", value)
     store.setValue("view/mirror", settings.mirror)
     store.setValue("view/smoothing", settings.smoothing)
+    store.setValue("view/landmarks", settings.landmarks)
     store.sync()

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 import trainer
-from ferapp.core.default_model import find_default_model
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
+from ferapp.core.locations import find_default_model
 from ferapp.core.model_file import read_metadata
 from ferapp.gui.training_process import TrainingProcess
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import stat
-import subprocess
-import sys
-import time
 
 import cv2
 import keras
@@ -21,34 +17,13 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import load_keras_model, read_metadata, save_model
-from tests.conftest import ROOT, run_cli, run_module
+from tests.support import striped_faces, write_csv
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import Augmentation, make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
 from trainer.datasets import load_dataset
 from trainer.flip_average import is_flip_averaged, with_flip_average
 from trainer.training import TrainConfig, Trainer, run_dir
-
-
-def striped_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Learnable 48x48 images: each class has a bright band at its own height."""
-    rng = np.random.default_rng(seed)
-    labels = np.arange(n) % 7
-    images = rng.integers(0, 60, (n, 48, 48), dtype=np.uint8)
-    for i, label in enumerate(labels):
-        images[i, label * 6 : label * 6 + 6, :] = 220
-    return images, labels
-
-
-def write_csv(path, n_train: int, n_val: int):
-    images, labels = striped_faces(n_train + n_val)
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["emotion", "pixels", "Usage"])
-        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
-            usage = "Training" if i < n_train else "PublicTest"
-            writer.writerow([label, " ".join(map(str, image.ravel())), usage])
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -149,38 +124,6 @@ def test_init_from_starts_where_the_given_model_is(tmp_path, tiny_csv, learned):
     assert summary["config"]["init_from"] == str(learned.out)
 
 
-def test_init_from_another_architecture_is_refused_clearly(tmp_path, tiny_csv, learned):
-    proc = run_cli(
-        "train",
-        "--data",
-        str(tiny_csv),
-        "--arch",
-        "mini_xception",
-        "--epochs",
-        "1",
-        "--init-from",
-        str(learned.out),
-        "--out",
-        str(tmp_path / "m.keras"),
-        "--quiet",
-    )
-    assert proc.returncode == 1, proc.stderr
-    assert "different architecture" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run_cli(
-        "train",
-        "--data",
-        str(tiny_csv),
-        "--epochs",
-        "1",
-        "--quiet",
-        "--init-from",
-        str(tmp_path / "missing.keras"),
-        "--out",
-        str(tmp_path / "m.keras"),
-    )
-    assert proc.returncode == 1 and "--init-from" in proc.stderr and "Traceback" not in proc.stderr
-
-
 def test_cancel_keeps_a_loadable_best_model(tmp_path, tiny_csv):
     batches = []
 
@@ -204,49 +147,6 @@ def test_cancel_keeps_a_loadable_best_model(tmp_path, tiny_csv):
     result = trainer.run()
     assert result.cancelled and result.epochs_done < 5
     assert EmotionClassifier.load(result.out).classify(striped_faces(2)[0]).shape == (2, 7)
-
-
-def test_resume_after_the_process_is_killed(tmp_path, tiny_csv):
-    out = tmp_path / "m.keras"
-    cmd = [
-        sys.executable,
-        "-m",
-        "ferapp",
-        "train",
-        "--data",
-        str(tiny_csv),
-        "--arch",
-        "mini_xception",
-        "--epochs",
-        "4",
-        "--batch-size",
-        "32",
-        "--out",
-        str(out),
-        "--quiet",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    state = run_dir(out) / "state.json"
-    deadline = time.time() + 240
-    while time.time() < deadline and proc.poll() is None:
-        if state.exists() and json.loads(state.read_text())["epochs_done"] >= 1:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done_before = json.loads(state.read_text())["epochs_done"]
-    assert 1 <= done_before < 4, "the run should have been killed mid-way"
-    first_epoch = json.loads(state.read_text())["history"][0]
-
-    resumed = subprocess.run(
-        [*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    final = json.loads(state.read_text())
-    assert final["epochs_done"] == 4
-    assert [h["epoch"] for h in final["history"]] == [1, 2, 3, 4]
-    assert final["history"][0] == first_epoch
-    EmotionClassifier.load(out)
 
 
 def test_image_folder_layout_any_size_and_colour(tmp_path):
@@ -404,28 +304,6 @@ def test_flip_averaging_that_scores_higher_is_saved_into_the_model(tmp_path, tin
         load_keras_model(out).count_params()
         == load_keras_model(learned.out).count_params() + 48 * 48
     )
-
-
-def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, learned):
-    out = tmp_path / "avg.keras"
-    flipped = save_model(  # a flip-averaged checkpoint counts as the network inside it
-        with_flip_average(load_keras_model(learned.out)),
-        tmp_path / "flipped.keras",
-        read_metadata(learned.out),
-    )
-    proc = run_module(
-        "trainer.averaging",
-        "--data",
-        str(tiny_csv),
-        "--out",
-        str(out),
-        str(flipped),
-        str(run_dir(learned.out) / "last.keras"),
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "averaged 2 checkpoints: validation accuracy" in proc.stdout
-    assert EmotionClassifier.load(out).class_names == EMOTIONS
-    assert not is_flip_averaged(load_keras_model(out))
 
 
 def test_the_saved_model_is_described_by_where_it_came_from():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.pipeline import FaceResult
+from ferapp.core.results import FaceResult
 from ferapp.core.smoothing import FaceTracker, iou
 
 

@@ -13,7 +13,7 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
 from ferapp.core.model_file import ModelInfo, read_metadata, save_model
-from tests import media
+from tests import support
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
@@ -24,7 +24,7 @@ def test_metadata_round_trip_and_batched_classification(tmp_path, suffix):
         pixel_scaling="raw",
         extra={"architecture": "test"},
     )
-    path = save_model(media.constant_model(winner=5), tmp_path / f"m{suffix}", info)
+    path = save_model(support.constant_model(winner=5), tmp_path / f"m{suffix}", info)
     assert read_metadata(path) == info
     assert not list(tmp_path.glob(".m-*"))  # no temporary file left behind
 
@@ -43,7 +43,7 @@ def test_metadata_round_trip_and_batched_classification(tmp_path, suffix):
 def test_model_without_metadata_needs_explicit_options(tmp_path):
     """Like the widely used 64x64 mini-Xception .hdf5 that expects pixels in [-1, 1]."""
     path = tmp_path / "foreign.hdf5"
-    media.constant_model(winner=0, input_size=(64, 64)).save(path)
+    support.constant_model(winner=0, input_size=(64, 64)).save(path)
     with pytest.raises(ModelError, match="pixel scaling"):
         EmotionClassifier.load(path)
     clf = EmotionClassifier.load(path, pixel_scaling="symmetric")
@@ -67,7 +67,7 @@ def test_lambda_layers_are_refused_before_any_code_runs(tmp_path, suffix):
 
 
 def test_custom_classes_are_refused(tmp_path):
-    path = save_model(media.constant_model(), tmp_path / "custom.h5", ModelInfo())
+    path = save_model(support.constant_model(), tmp_path / "custom.h5", ModelInfo())
     with h5py.File(path, "a") as h5:
         config = json.loads(h5.attrs["model_config"])
         config["config"]["layers"][1]["class_name"] = "EvilLayer"
@@ -84,12 +84,12 @@ def test_broken_and_unfit_model_files_are_explained(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         EmotionClassifier.load(tmp_path / "missing.keras")
     wrong = save_model(
-        media.constant_model(classes=5), tmp_path / "five.keras", ModelInfo(class_names=EMOTIONS)
+        support.constant_model(classes=5), tmp_path / "five.keras", ModelInfo(class_names=EMOTIONS)
     )
     with pytest.raises(ModelError, match="outputs"):
         EmotionClassifier.load(wrong)
     weights_only = tmp_path / "w.weights.h5"
-    media.constant_model().save_weights(weights_only)
+    support.constant_model().save_weights(weights_only)
     with pytest.raises(ModelError, match="weights only"):
         EmotionClassifier.load(weights_only, pixel_scaling="raw")
 

@@ -6,22 +6,25 @@ import numpy as np
 import pytest
 
 from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.detector import FaceDetector
+from ferapp.core.colors import THESIS_PALETTE, color_bgr
+from ferapp.core.detection import DetectorSettings, create_detector
 from ferapp.core.drawing import draw_faces
-from ferapp.core.emotions import EMOTIONS, color_bgr
+from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import InvalidFrameError
-from ferapp.core.pipeline import FaceResult, Pipeline
-from tests import media
+from ferapp.core.pipeline import Pipeline
+from ferapp.core.results import FaceResult
+from tests import support
 
 
-@pytest.fixture(scope="module")
-def pipeline(happy_model_path):
-    return Pipeline(FaceDetector(), EmotionClassifier.load(happy_model_path))
+@pytest.fixture(scope="module", params=["yunet", "haar"])
+def pipeline(request, happy_model_path):
+    detector = create_detector(DetectorSettings(detector=request.param))
+    return Pipeline(detector, EmotionClassifier.load(happy_model_path))
 
 
 @pytest.mark.parametrize("faces", [1, 3])
 def test_every_face_is_classified_in_one_frame(pipeline, faces):
-    result = pipeline.process(media.face_frame(faces))
+    result = pipeline.process(support.face_frame(faces))
     assert len(result.faces) == faces
     for face in result.faces:
         assert face.label == "happy"
@@ -33,7 +36,7 @@ def test_every_face_is_classified_in_one_frame(pipeline, faces):
 @pytest.mark.parametrize(
     "frame",
     [
-        media.blank_frame(),
+        support.blank_frame(),
         np.zeros((8, 8, 3), np.uint8),
         np.zeros((480, 640), np.uint8),
         np.zeros((480, 640, 4), np.uint8),
@@ -47,22 +50,28 @@ def test_frames_without_faces_and_odd_layouts(pipeline, frame):
 def test_gray_and_bgra_frames_with_faces(pipeline):
     import cv2
 
-    gray = cv2.cvtColor(media.face_frame(1), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(support.face_frame(1), cv2.COLOR_BGR2GRAY)
     assert len(pipeline.process(gray).faces) == 1
-    bgra = cv2.cvtColor(media.face_frame(1), cv2.COLOR_BGR2BGRA)
+    bgra = cv2.cvtColor(support.face_frame(1), cv2.COLOR_BGR2BGRA)
     assert len(pipeline.process(bgra).faces) == 1
     with pytest.raises(InvalidFrameError):
         pipeline.process(np.zeros((0, 0, 3), np.uint8))
 
 
 def test_thesis_colours_in_bgr():
-    assert color_bgr("happy") == (0, 255, 255)  # yellow
-    assert color_bgr("angry") == (0, 0, 255)  # red
-    assert color_bgr("sad") == (255, 0, 0)  # blue
-    assert color_bgr("surprise") == (255, 255, 0)  # light blue
-    assert color_bgr("neutral") == color_bgr("fear") == (0, 255, 0)
-    others = {color_bgr(e) for e in EMOTIONS if e != "disgust"}
-    assert color_bgr("disgust") not in others
+    thesis = THESIS_PALETTE
+    assert color_bgr("happy", thesis) == color_bgr("happy") == (0, 255, 255)  # yellow
+    assert color_bgr("angry", thesis) == color_bgr("angry") == (0, 0, 255)  # red
+    assert color_bgr("sad", thesis) == color_bgr("sad") == (255, 0, 0)  # blue
+    assert color_bgr("surprise", thesis) == color_bgr("surprise") == (255, 255, 0)  # light blue
+    assert color_bgr("neutral", thesis) == color_bgr("fear", thesis) == (0, 255, 0)
+    others = {color_bgr(e, thesis) for e in EMOTIONS if e != "disgust"}
+    assert color_bgr("disgust", thesis) not in others
+
+
+def test_default_colours_tell_every_emotion_apart():
+    assert color_bgr("neutral") == (0, 255, 0)
+    assert len({color_bgr(e) for e in EMOTIONS}) == len(EMOTIONS)
 
 
 @pytest.mark.parametrize("label", ["happy", "angry", "sad"])

@@ -1,52 +1,20 @@
-"""Haar-cascade face detection with the thesis's three settings plus detection on a smaller copy."""
+"""The thesis's face detector: OpenCV's frontal-face Haar cascade, on a downscaled copy."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from ferapp.core.detection import Detections, DetectorSettings, downscaled
 from ferapp.core.errors import DetectorError
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 # The Haar cascade's own window is 24x24 pixels: smaller minimum sizes do nothing.
 CASCADE_WINDOW = 24
-
-
-@dataclass(frozen=True)
-class DetectorSettings:
-    """User-facing detector parameters.
-
-    ``min_size`` is in pixels of the original frame. ``detect_width`` makes detection
-    run on a copy at most that many pixels wide (0 = full resolution); boxes are
-    mapped back to the original frame.
-    """
-
-    scale_factor: float = 1.1
-    min_neighbors: int = 5
-    min_size: int = 40
-    detect_width: int = 320
-
-    def validated(self) -> DetectorSettings:
-        """Return self, or raise DetectorError naming the first out-of-range value."""
-        if not 1.01 <= self.scale_factor <= 2.0:
-            raise DetectorError(
-                f"scale factor must be between 1.01 and 2.0, got {self.scale_factor}"
-            )
-        if not 0 <= self.min_neighbors <= 50:
-            raise DetectorError(
-                f"minimum neighbours must be between 0 and 50, got {self.min_neighbors}"
-            )
-        if not 1 <= self.min_size <= 4096:
-            raise DetectorError(f"minimum face size must be 1..4096 pixels, got {self.min_size}")
-        if self.detect_width != 0 and not 64 <= self.detect_width <= 8192:
-            raise DetectorError(
-                f"detection width must be 0 (full size) or 64..8192 pixels, got {self.detect_width}"
-            )
-        return self
 
 
 def cascade_search_paths() -> list[Path]:
@@ -100,39 +68,27 @@ def load_cascade(path: Path | None = None) -> cv2.CascadeClassifier:
     return classifier
 
 
-class FaceDetector:
-    """Finds faces in a grayscale frame; returns boxes (x, y, w, h) sorted left to right."""
+class HaarDetector:
+    """Finds upright, frontal faces; boxes only (no landmarks), sorted left to right."""
 
-    def __init__(
-        self, settings: DetectorSettings | None = None, cascade: Path | None = None
-    ) -> None:
-        self.settings = (settings or DetectorSettings()).validated()
+    def __init__(self, settings: DetectorSettings | None = None, cascade: Path | None = None):
+        self.settings = replace(settings or DetectorSettings(), detector="haar").validated()
         self._cascade = load_cascade(cascade)
 
-    def detect(self, gray: np.ndarray) -> np.ndarray:
-        """Detect faces in a full-resolution grayscale frame; returns an int array of shape (N, 4)."""
+    def detect(self, bgr: np.ndarray) -> Detections:
         s = self.settings
-        height, width = gray.shape[:2]
-        scale = 1.0
-        small = gray
-        if s.detect_width and width > s.detect_width:
-            scale = s.detect_width / width
-            small = cv2.resize(
-                gray, (s.detect_width, max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-            )
+        small, scale = downscaled(bgr, s.detect_width)
         min_side = max(CASCADE_WINDOW, round(s.min_size * scale))
         if min(small.shape[:2]) < min_side:
-            return np.zeros((0, 4), dtype=np.int32)
-        equalized = cv2.equalizeHist(small)
+            return Detections.none()
+        gray = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         found = self._cascade.detectMultiScale(
-            equalized,
+            cv2.equalizeHist(gray),
             scaleFactor=s.scale_factor,
             minNeighbors=s.min_neighbors,
             minSize=(min_side, min_side),
             flags=cv2.CASCADE_SCALE_IMAGE,
         )
-        boxes = np.asarray(found, dtype=np.float64).reshape(-1, 4)
-        if scale != 1.0:
-            boxes = boxes / scale
-        boxes = np.rint(boxes).astype(np.int32)
-        return boxes[np.argsort(boxes[:, 0], kind="stable")]
+        boxes = np.rint(np.asarray(found, dtype=np.float64).reshape(-1, 4) / scale)
+        detections = Detections(boxes.astype(np.int32), None, np.ones(len(boxes), np.float32))
+        return detections.sorted_left_to_right()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 
 import numpy as np
@@ -13,20 +11,7 @@ from ferapp.cli import main as cli_main
 from ferapp.core.errors import DataError
 from ferapp.core.fer2013 import load_fer2013_csv
 from ferapp.core.metrics import ClassificationReport
-
-
-def write_fer_csv(path, labels, usages, bad_rows=None):
-    rng = np.random.default_rng(1)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["emotion", "pixels", "Usage"])
-        for i, (label, usage) in enumerate(zip(labels, usages, strict=True)):
-            if bad_rows and i in bad_rows:
-                writer.writerow(bad_rows[i])
-                continue
-            writer.writerow([label, " ".join(map(str, rng.integers(0, 256, 48 * 48))), usage])
-    return path
+from tests.support import write_fer_csv
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])

@@ -17,7 +17,7 @@ from ferapp.core.sources import (
     VideoSource,
     open_source,
 )
-from tests import media
+from tests import support
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_as_bgr_rejects_empty_and_odd_frames(frame):
 
 
 def test_image_folder_and_video_sources(tmp_path):
-    face = media.face_frame(1)
+    face = support.face_frame(1)
     cv2.imwrite(str(tmp_path / "a.png"), face)
     cv2.imwrite(str(tmp_path / "b.jpg"), cv2.cvtColor(face, cv2.COLOR_BGR2GRAY))
     (tmp_path / "c.png").write_bytes(b"not a png at all")
@@ -65,7 +65,7 @@ def test_image_folder_and_video_sources(tmp_path):
     assert all(f.image.ndim == 3 for f in frames)
     assert [p.name for p, _ in folder.skipped] == ["c.png"]
 
-    video = media.face_video(tmp_path / "v.avi", n_frames=10, fps=20)
+    video = support.face_video(tmp_path / "v.avi", n_frames=10, fps=20)
     with open_source(video) as src:
         assert isinstance(src, VideoSource)
         frames = list(src)
@@ -97,7 +97,7 @@ def test_missing_camera_gives_a_next_step():
 
 
 def test_camera_lost_mid_stream_says_so_and_a_stop_is_quiet(tmp_path):
-    video = media.face_video(tmp_path / "cam.avi", n_frames=5)
+    video = support.face_video(tmp_path / "cam.avi", n_frames=5)
     # a real OpenCV capture that stops delivering after 5 frames, like an unplugged camera
     camera = CameraSource(3, capture=cv2.VideoCapture(str(video)))
     frames = []

@@ -1,23 +1,23 @@
-"""Haar detection on real faces, boxes mapped back from the downscaled copy, face crops."""
+"""The thesis's Haar detection on real faces, boxes mapped back from the downscaled copy, face crops."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from ferapp.core.crop import CropSettings, crop_faces, enlarge_box
-from ferapp.core.detector import DetectorSettings, FaceDetector, load_cascade
+from ferapp.core.detection import DetectorSettings, create_detector
 from ferapp.core.errors import DetectorError, FerappError
+from ferapp.core.haar import load_cascade
 from ferapp.core.smoothing import iou
-from tests import media
+from tests import support
 
 
 @pytest.mark.parametrize("faces", [1, 3])
 def test_downscaled_detection_finds_the_same_faces(faces):
-    gray = cv2.cvtColor(media.face_frame(faces), cv2.COLOR_BGR2GRAY)
-    fast = FaceDetector(DetectorSettings(detect_width=320)).detect(gray)
-    full = FaceDetector(DetectorSettings(detect_width=0)).detect(gray)
+    frame = support.face_frame(faces)
+    fast = create_detector(DetectorSettings(detector="haar", detect_width=320)).detect(frame).boxes
+    full = create_detector(DetectorSettings(detector="haar", detect_width=0)).detect(frame).boxes
     assert len(fast) == len(full) == faces
     assert list(fast[:, 0]) == sorted(fast[:, 0])  # left to right
     for a, b in zip(fast, full, strict=True):
@@ -25,14 +25,14 @@ def test_downscaled_detection_finds_the_same_faces(faces):
 
 
 def test_no_face_in_blank_tiny_frames():
-    detector = FaceDetector()
-    assert detector.detect(cv2.cvtColor(media.blank_frame(), cv2.COLOR_BGR2GRAY)).shape == (0, 4)
-    assert detector.detect(np.zeros((10, 12), np.uint8)).shape == (0, 4)
+    detector = create_detector(DetectorSettings(detector="haar"))
+    assert detector.detect(support.blank_frame()).boxes.shape == (0, 4)
+    assert detector.detect(np.zeros((10, 12), np.uint8)).boxes.shape == (0, 4)
 
 
 def test_bad_settings_and_broken_cascade_fail_loudly(tmp_path):
     with pytest.raises(DetectorError, match="scale factor"):
-        FaceDetector(DetectorSettings(scale_factor=1.0))
+        create_detector(DetectorSettings(detector="haar", scale_factor=1.0))
     broken = tmp_path / "cascade.xml"
     broken.write_text("<opencv_storage><nothing/></opencv_storage>")
     with pytest.raises(DetectorError, match="could not be loaded"):

@@ -7,10 +7,10 @@ import csv
 import pytest
 
 from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.default_model import find_default_model
+from ferapp.core.locations import find_default_model
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.training_tab import DatasetCheck
-from tests.test_trainer import write_csv
+from tests.support import write_csv
 
 RUN_MS = 240_000
 
@@ -126,7 +126,7 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, t
     tab.use_button.click()
     assert window.settings.model_path == str(out)
     assert window.tabs.currentIndex() == 0
-    qtbot.waitUntil(lambda: window.model_name.startswith("tab.keras"), timeout=60_000)
+    qtbot.waitUntil(lambda: window.live.model_name.startswith("tab.keras"), timeout=60_000)
 
 
 def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_data, tmp_path):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
 
@@ -28,10 +28,10 @@ BLOCK_QT = textwrap.dedent(
 def test_core_cli_and_trainer_import_and_run_without_qt(tmp_path):
     import cv2
 
-    from tests import media
+    from tests import support
 
     image = tmp_path / "face.png"
-    cv2.imwrite(str(image), media.face_frame(1))
+    cv2.imwrite(str(image), support.face_frame(1))
     script = BLOCK_QT + textwrap.dedent(
         f"""
         import pkgutil, importlib
@@ -39,11 +39,11 @@ def test_core_cli_and_trainer_import_and_run_without_qt(tmp_path):
         for package in (ferapp.core, ferapp.cli, trainer):
             for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
-        from ferapp.core.detector import FaceDetector
+        from ferapp.core.detection import DetectorSettings, create_detector
         from ferapp.core.sources import open_source
         frame = next(iter(open_source({str(image)!r})))
-        import cv2
-        assert len(FaceDetector().detect(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY))) == 1
+        for name in ("yunet", "haar"):
+            assert len(create_detector(DetectorSettings(detector=name)).detect(frame.image)) == 1
         assert not any(m.startswith(("PySide6", "pyqtgraph")) for m in sys.modules)
         print("core ok without Qt")
         """

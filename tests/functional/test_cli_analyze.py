@@ -10,19 +10,20 @@ import numpy as np
 import pytest
 
 from ferapp.cli import main as cli_main
-from ferapp.core.emotions import EMOTIONS, color_bgr
+from ferapp.core.colors import color_bgr
+from ferapp.core.emotions import EMOTIONS
 from ferapp.core.export import csv_columns
-from tests import media
-from tests.conftest import run_cli
+from tests import support
+from tests.support import run_cli
 
 
 @pytest.fixture
 def photo_folder(tmp_path):
     folder = tmp_path / "photos"
     folder.mkdir()
-    cv2.imwrite(str(folder / "01_one.png"), media.face_frame(1))
-    cv2.imwrite(str(folder / "02_three.jpg"), media.face_frame(3))
-    cv2.imwrite(str(folder / "03_nobody.png"), media.blank_frame())
+    cv2.imwrite(str(folder / "01_one.png"), support.face_frame(1))
+    cv2.imwrite(str(folder / "02_three.jpg"), support.face_frame(3))
+    cv2.imwrite(str(folder / "03_nobody.png"), support.blank_frame())
     (folder / "04_broken.png").write_bytes(b"broken")
     return folder
 
@@ -55,7 +56,8 @@ def test_analyze_folder_writes_complete_csv_json_and_annotations(
         assert tuple(reader.fieldnames) == csv_columns(EMOTIONS)
         rows = list(reader)
     assert [r["source"] for r in rows] == ["01_one.png"] + ["02_three.jpg"] * 3 + ["03_nobody.png"]
-    assert [r["face"] for r in rows] == ["0", "0", "1", "2", ""]
+    # the face numbers drawn on the boxes and shown in the window's face picker
+    assert [r["face"] for r in rows] == ["1", "1", "2", "3", ""]
     assert rows[-1]["label"] == "" and rows[-1]["x"] == ""
     for row in rows[:4]:
         assert row["label"] == "happy"
@@ -134,7 +136,7 @@ def test_bad_sources_give_a_message_and_non_zero_exit(
 
 def test_bad_model_files_give_a_message(tmp_path, capsys):
     image = tmp_path / "face.png"
-    cv2.imwrite(str(image), media.face_frame(1))
+    cv2.imwrite(str(image), support.face_frame(1))
     text_model = tmp_path / "model.h5"
     text_model.write_text("not a model")
     assert cli_main(["analyze", str(image), "--model", str(text_model)]) == 1
@@ -144,9 +146,10 @@ def test_bad_model_files_give_a_message(tmp_path, capsys):
 
 
 def test_no_model_available_says_how_to_get_one(tmp_path, capsys, monkeypatch):
-    import ferapp.cli.options as options
+    import ferapp.core.locations as locations
 
-    monkeypatch.setattr(options, "find_default_model", lambda: None)
+    monkeypatch.delenv("FERAPP_MODEL", raising=False)
+    monkeypatch.setattr(locations, "find_default_model", lambda: None)
     image = tmp_path / "face.png"
     cv2.imwrite(str(image), np.zeros((10, 10, 3), np.uint8))
     assert cli_main(["analyze", str(image)]) == 1
@@ -156,7 +159,7 @@ def test_no_model_available_says_how_to_get_one(tmp_path, capsys, monkeypatch):
 
 def test_smoothing_tracks_faces_through_a_video(tmp_path, happy_model_path):
     out_json = tmp_path / "s.json"
-    video = media.face_video(tmp_path / "three.avi", n_frames=6, faces=3)
+    video = support.face_video(tmp_path / "three.avi", n_frames=6, faces=3)
     code = cli_main(
         [
             "analyze",
@@ -181,7 +184,7 @@ def test_smoothing_tracks_faces_through_a_video(tmp_path, happy_model_path):
 
 def test_unwritable_output_gives_a_message(tmp_path, happy_model_path, capsys):
     image = tmp_path / "face.png"
-    cv2.imwrite(str(image), media.face_frame(1))
+    cv2.imwrite(str(image), support.face_frame(1))
     blocker = tmp_path / "file"
     blocker.write_text("a file, not a folder")
     code = cli_main(

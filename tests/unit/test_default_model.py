@@ -6,14 +6,15 @@ import io
 import zipfile
 
 import h5py
+import pytest
 
 from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.default_model import DEFAULT_MODEL_NAME, find_default_model
-from ferapp.core.detector import FaceDetector
+from ferapp.core.detection import DetectorSettings, create_detector
 from ferapp.core.emotions import EMOTIONS
+from ferapp.core.locations import DEFAULT_MODEL_NAME, find_default_model
 from ferapp.core.pipeline import Pipeline
-from tests import media
-from tests.conftest import ROOT
+from tests import support
+from tests.support import ROOT
 
 
 def test_default_model_is_shipped_small_and_loads_without_options(monkeypatch):
@@ -30,7 +31,9 @@ def test_default_model_is_shipped_small_and_loads_without_options(monkeypatch):
     assert clf.input_size == (48, 48) and clf.info.pixel_scaling == "raw"
 
 
-def test_default_model_sees_the_astronaut_smile():
-    pipeline = Pipeline(FaceDetector(), EmotionClassifier.load(find_default_model()))
-    faces = pipeline.process(media.face_frame(3)).faces
+@pytest.mark.parametrize("detector", ["yunet", "haar"])
+def test_default_model_sees_the_astronaut_smile(detector):
+    detector = create_detector(DetectorSettings(detector=detector))
+    pipeline = Pipeline(detector, EmotionClassifier.load(find_default_model()))
+    faces = pipeline.process(support.face_frame(3)).faces
     assert [f.label for f in faces] == ["happy"] * 3

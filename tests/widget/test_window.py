@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ferapp.core.detector import DetectorSettings
-from ferapp.core.emotions import EMOTIONS, color_bgr
+from ferapp.core.colors import color_bgr
+from ferapp.core.detection import DetectorSettings
+from ferapp.core.emotions import EMOTIONS
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.settings import load_settings, open_store, save_settings
-from tests import media
-from tests.conftest import run_cli
+from tests import support
 
 WAIT_MS = 60_000
 
@@ -34,54 +34,57 @@ def test_live_results_boxes_and_bars(qtbot, window, face_video_path):
     with qtbot.waitSignal(window.painted, timeout=WAIT_MS):
         pass
     qtbot.waitUntil(
-        lambda: window.last is not None and len(window.last.result.faces) == 1, timeout=WAIT_MS
+        lambda: window.live.last is not None and len(window.live.last.result.faces) == 1,
+        timeout=WAIT_MS,
     )
-    face = window.last.result.faces[0]
+    face = window.live.last.result.faces[0]
     assert face.label == "happy"
     x, y, _w, h = face.box
-    assert tuple(window.last.annotated[y + h // 2, x]) == color_bgr("happy")
-    assert int(np.argmax(window.bars.heights)) == EMOTIONS.index("happy")
-    assert "happy" in window.bars.caption.text()
+    assert tuple(window.live.last.annotated[y + h // 2, x]) == color_bgr("happy")
+    assert int(np.argmax(window.live.bars.heights)) == EMOTIONS.index("happy")
+    assert "happy" in window.live.bars.caption.text()
     assert "faces 1" in window.status.text() and "faces.avi" in window.status.text()
     # the painted widget shows the yellow box too
-    shot = window.view.grab().toImage()
+    shot = window.live.view.grab().toImage()
     colors = {
         shot.pixelColor(i, j).name()
         for i in range(0, shot.width(), 3)
         for j in range(0, shot.height(), 3)
     }
     assert "#ffff00" in colors
-    qtbot.waitUntil(lambda: "End of video" in window.view._message, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "End of video" in window.live.view._message, timeout=WAIT_MS)
 
 
 def test_source_switch_and_failures_show_messages(qtbot, window, tmp_path, face_video_path):
     window.start_source("97")
     qtbot.waitUntil(
-        lambda: "camera 97 could not be opened" in window.view._message, timeout=WAIT_MS
+        lambda: "camera 97 could not be opened" in window.live.view._message, timeout=WAIT_MS
     )
-    assert "Open video" in window.view._message
-    three = media.face_video(tmp_path / "three.avi", n_frames=8, faces=3)
+    assert "Open video" in window.live.view._message
+    three = support.face_video(tmp_path / "three.avi", n_frames=8, faces=3)
     window.start_source(str(three))
     qtbot.waitUntil(
-        lambda: window.last is not None and len(window.last.result.faces) == 3, timeout=WAIT_MS
+        lambda: window.live.last is not None and len(window.live.last.result.faces) == 3,
+        timeout=WAIT_MS,
     )
-    assert window.source_name == "three.avi"
-    assert window.bars.face_picker.count() == 3 and window.bars.face_picker.isVisible()
+    assert window.live.source_name == "three.avi"
+    assert window.live.bars.face_picker.count() == 3 and window.live.bars.face_picker.isVisible()
 
 
 def test_broken_model_is_refused_and_the_previous_one_stays(
     qtbot, window, tmp_path, face_video_path
 ):
-    qtbot.waitUntil(lambda: window.model_name.startswith("happy.keras"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.live.model_name.startswith("happy.keras"), timeout=WAIT_MS)
     broken = tmp_path / "broken.h5"
     broken.write_text("not a model")
     window.apply_settings(replace(window.settings, model_path=str(broken)))
-    qtbot.waitUntil(lambda: "not an HDF5 model file" in window.model_error, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "not an HDF5 model file" in window.live.model_error, timeout=WAIT_MS)
     window.start_source(str(face_video_path))
     qtbot.waitUntil(
-        lambda: window.last is not None and bool(window.last.result.faces), timeout=WAIT_MS
+        lambda: window.live.last is not None and bool(window.live.last.result.faces),
+        timeout=WAIT_MS,
     )
-    assert window.last.result.faces[0].label == "happy"  # still classified by the old model
+    assert window.live.last.result.faces[0].label == "happy"  # still classified by the old model
 
 
 def test_settings_persist_and_reload(qtbot, tmp_path, happy_model_path):
@@ -92,68 +95,43 @@ def test_settings_persist_and_reload(qtbot, tmp_path, happy_model_path):
         first.settings,
         model_path=str(happy_model_path),
         colors={"happy": "#ff8800"},
-        detector=DetectorSettings(1.2, 4, 50, 400),
+        detector=DetectorSettings(scale_factor=1.2, min_neighbors=4, min_size=50, detect_width=400),
     )
     first.apply_settings(new)
     first.close()
     second = MainWindow(settings_dir=folder)
     qtbot.addWidget(second)
-    assert second.settings.detector == DetectorSettings(1.2, 4, 50, 400)
+    assert second.settings.detector == DetectorSettings(
+        scale_factor=1.2, min_neighbors=4, min_size=50, detect_width=400
+    )
     assert second.settings.colors == {"happy": "#ff8800"}
     assert second.settings.model_path == str(happy_model_path)
     second.close()
-    assert second.inference_thread is None  # closed cleanly, threads joined
+    assert second.live.inference_thread is None  # closed cleanly, threads joined
 
 
 def test_custom_colour_is_used_for_boxes(qtbot, window, face_video_path):
     window.apply_settings(replace(window.settings, colors={"happy": "#ff8800"}))
     window.start_source(str(face_video_path))
     qtbot.waitUntil(
-        lambda: window.last is not None and bool(window.last.result.faces), timeout=WAIT_MS
+        lambda: window.live.last is not None and bool(window.live.last.result.faces),
+        timeout=WAIT_MS,
     )
-    x, y, _w, h = window.last.result.faces[0].box
-    assert tuple(window.last.annotated[y + h // 2, x]) == (0, 136, 255)
+    x, y, _w, h = window.live.last.result.faces[0].box
+    assert tuple(window.live.last.annotated[y + h // 2, x]) == (0, 136, 255)
 
 
 def test_snapshot_and_recording(qtbot, window, tmp_path, face_video_path):
     csv_path = tmp_path / "rec.csv"
     window.toggle_recording(path=str(csv_path))
     window.start_source(str(face_video_path))
-    qtbot.waitUntil(lambda: "End of video" in window.view._message, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "End of video" in window.live.view._message, timeout=WAIT_MS)
     window.toggle_recording()
     lines = csv_path.read_text().splitlines()
     assert lines[0].startswith("source,frame,time_ms,face,x,y,w,h,label,confidence,angry")
     assert len(lines) >= 2 and ",happy," in lines[1]
     png = window.snapshot(str(tmp_path / "snap.png"))
     assert png and (tmp_path / "snap.png").stat().st_size > 1000
-
-
-def test_headless_screenshot_and_self_test(tmp_path, face_video_path, happy_model_path):
-    shot = tmp_path / "window.png"
-    proc = run_cli(
-        "--source",
-        str(face_video_path),
-        "--screenshot",
-        str(shot),
-        "--exit-after",
-        "3",
-        "--settings-dir",
-        str(tmp_path / "s"),
-        env={"FERAPP_MODEL": str(happy_model_path), "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert shot.stat().st_size > 5000
-    assert "Traceback" not in proc.stderr and "QThread: Destroyed" not in proc.stderr
-    test = run_cli(
-        "--self-test", env={"FERAPP_MODEL": str(happy_model_path), "QT_QPA_PLATFORM": "offscreen"}
-    )
-    assert test.returncode == 0, test.stdout + test.stderr
-    assert test.stdout.startswith("ferapp self-test OK")
-    broken = tmp_path / "broken.keras"
-    broken.write_text("not a model")
-    bad = run_cli("--self-test", env={"FERAPP_MODEL": str(broken), "QT_QPA_PLATFORM": "offscreen"})
-    assert bad.returncode == 1 and "ferapp self-test FAILED" in bad.stdout
-    assert "Traceback" not in bad.stderr
 
 
 def test_a_thread_busy_in_a_blocking_call_is_kept_until_it_ends(qtbot):
@@ -163,7 +141,7 @@ def test_a_thread_busy_in_a_blocking_call_is_kept_until_it_ends(qtbot):
 
     from PySide6.QtCore import QObject, QThread
 
-    from ferapp.gui import main_window
+    from ferapp.gui import threads
 
     release = threading.Event()
 
@@ -176,24 +154,10 @@ def test_a_thread_busy_in_a_blocking_call_is_kept_until_it_ends(qtbot):
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     thread.start()
-    main_window._stop_thread(thread, worker, wait_ms=50)
-    lingering = main_window._LINGERING
+    threads.stop_worker(thread, worker, wait_ms=50)
+    lingering = threads._LINGERING
     assert thread.isRunning() and len(lingering) == 1 and lingering[0][0] is thread
     del thread, worker  # the window lets go of them; only the list holds them now
     release.set()
-    main_window.wait_for_lingering_threads()
-    assert main_window._LINGERING == []
-
-
-def test_closing_while_the_default_model_loads_exits_cleanly(tmp_path, face_video_path):
-    proc = run_cli(  # the real model takes seconds to load: the window closes first
-        "--source",
-        str(face_video_path),
-        "--exit-after",
-        "0.2",
-        "--settings-dir",
-        str(tmp_path / "s"),
-        env={"QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
+    threads.wait_for_lingering_threads()
+    assert threads._LINGERING == []

@@ -1,0 +1,85 @@
+"""Eye-aligned face crops: rotate each face so its eyes are level and frame it as FER2013 does.
+
+FER2013's faces were cropped and scaled so the eyes sit at about the same place in
+every 48x48 image. A crop cut from a detector's box puts them wherever the box does,
+tilted with the head. With landmarks, one similarity transform (rotation, scale,
+shift) takes the eyes straight to FER2013's place, so the classifier sees faces
+framed as it was trained. :data:`FER2013_FRAMING` was measured on FER2013's Training
+images (``benchmarks/face_framing.py``, numbers in ``docs/face-alignment.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FaceFraming:
+    """Where the eyes sit in a crop, as fractions of its width and height."""
+
+    eye_x: float  # the midpoint between the eyes, from the left
+    eye_y: float  # the eye line, from the top
+    eye_distance: float  # the distance between the eyes, as a fraction of the width
+
+
+# Medians over FER2013 Training faces in which YuNet found both eyes (see the module doc).
+FER2013_FRAMING = FaceFraming(eye_x=0.5, eye_y=0.40, eye_distance=0.40)
+
+
+def alignment_matrix(
+    left_eye: np.ndarray, right_eye: np.ndarray, size: tuple[int, int], framing: FaceFraming
+) -> np.ndarray:
+    """The 2x3 affine matrix taking frame pixels to crop pixels (crop ``size`` = height, width).
+
+    ``left_eye`` is the eye on the image's left. The eye line becomes horizontal, the
+    eyes ``framing.eye_distance`` of the width apart, their midpoint at (eye_x, eye_y).
+    """
+    height, width = size
+    (lx, ly), (rx, ry) = (float(v) for v in left_eye), (float(v) for v in right_eye)
+    angle = math.atan2(ry - ly, rx - lx)
+    distance = max(math.hypot(rx - lx, ry - ly), 1e-3)
+    scale = framing.eye_distance * width / distance
+    c, s = scale * math.cos(angle), scale * math.sin(angle)
+    mx, my = (lx + rx) / 2.0, (ly + ry) / 2.0
+    tx = framing.eye_x * width - (c * mx + s * my)
+    ty = framing.eye_y * height - (-s * mx + c * my)
+    return np.array([[c, s, tx], [-s, c, ty]], dtype=np.float64)
+
+
+def aligned_crop(
+    image: np.ndarray, landmarks: np.ndarray, size: tuple[int, int], framing: FaceFraming
+) -> np.ndarray:
+    """One aligned uint8 grayscale crop of ``size`` (height, width) from a BGR or gray frame.
+
+    Only the crop's own pixels are computed (the transform reads the frame where it
+    needs to), so the cost does not grow with the frame. A face much larger than the
+    crop is rendered at up to 4x and then area-averaged, which avoids aliasing.
+    """
+    height, width = size
+    matrix = alignment_matrix(landmarks[0], landmarks[1], size, framing)
+    scale = math.hypot(matrix[0, 0], matrix[0, 1])
+    factor = int(min(4, max(1, math.floor(1.0 / max(scale, 1e-6)))))
+    if factor > 1:
+        matrix = matrix * factor
+    out = cv2.warpAffine(
+        image,
+        matrix,
+        (width * factor, height * factor),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    if out.ndim == 3:
+        out = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
+    if factor > 1:
+        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def eye_roll_degrees(landmarks: np.ndarray) -> float:
+    """How far the eye line is from horizontal, in degrees (positive: the right eye lower)."""
+    (lx, ly), (rx, ry) = landmarks[0], landmarks[1]
+    return math.degrees(math.atan2(float(ry - ly), float(rx - lx)))

@@ -1,0 +1,67 @@
+"""Where ferapp's own files live: the shipped default model and the resources folder.
+
+Searched in a frozen bundle first (PyInstaller's ``sys._MEIPASS``), then in the project
+folder this package sits in. ``FERAPP_MODEL`` names another default model.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ferapp.core.errors import FerappError, ModelError
+
+DEFAULT_MODEL_NAME = "ferapp-default.keras"
+NO_MODEL_HELP = (
+    "no emotion model is available. Pick a model file (.keras or .h5) with --model or in "
+    "Settings, or train one: ferapp train --data fer2013.csv --arch fernet --out my.keras"
+)
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def search_paths(folder: str, name: str) -> list[Path]:
+    """Candidates for ``folder/name`` in the bundle and the project, in search order."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    roots = ([Path(bundle)] if bundle else []) + [PROJECT_ROOT]
+    return [root / folder / name for root in roots]
+
+
+def resource_path(name: str) -> Path:
+    """A file of ``resources/``; FerappError listing where it was looked for."""
+    candidates = search_paths("resources", name)
+    for path in candidates:
+        if path.is_file():
+            return path
+    looked = ", ".join(str(p.parent) for p in candidates)
+    raise FerappError(f"ferapp's file {name} is missing (looked in {looked}); reinstall ferapp")
+
+
+def default_model_candidates() -> list[Path]:
+    """Places searched for the default model, in order (FERAPP_MODEL overrides all)."""
+    override = os.environ.get("FERAPP_MODEL")
+    if override:
+        return [Path(override)]
+    return search_paths("models", DEFAULT_MODEL_NAME)
+
+
+def find_default_model() -> Path | None:
+    """The first default model that exists, or None."""
+    return next((p for p in default_model_candidates() if p.is_file()), None)
+
+
+def resolve_model_path(path: str | Path | None) -> Path:
+    """The model to load: ``path`` when given, else the default; ModelError when none exists.
+
+    ``FERAPP_MODEL`` naming a file that does not exist is an error, not a silent fallback
+    to the shipped model.
+    """
+    if path:
+        return Path(path).expanduser()
+    found = find_default_model()
+    if found is not None:
+        return found
+    override = os.environ.get("FERAPP_MODEL")
+    if override:
+        raise ModelError(f"FERAPP_MODEL names {override}, which does not exist")
+    raise ModelError(NO_MODEL_HELP)

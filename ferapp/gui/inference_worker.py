@@ -1,0 +1,186 @@
+"""The recogniser worker: takes the newest frame, runs the core's Recognizer, emits the result.
+
+Settings changes and model switches are requested from the UI thread and applied by
+this thread before its next frame, so the UI never waits for a model to load.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.colors import RGB
+from ferapp.core.crop import CropSettings
+from ferapp.core.detection import DetectorSettings, create_detector
+from ferapp.core.errors import FerappError
+from ferapp.core.export import Recorder
+from ferapp.core.handoff import LatestOnly
+from ferapp.core.locations import resolve_model_path
+from ferapp.core.pipeline import Pipeline
+from ferapp.core.recognizer import Recognizer
+from ferapp.core.results import FrameResult
+from ferapp.gui.camera_worker import Captured
+from ferapp.gui.threads import lower_thread_priority
+
+
+@dataclass
+class Recognised:
+    """What the window paints: the annotated frame and its results."""
+
+    annotated: np.ndarray
+    result: FrameResult
+    captured: Captured
+    dropped: int
+    infer_ms: float
+    class_names: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RecognitionSettings:
+    """What the Live view's recogniser uses, as the settings dialog edits it."""
+
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    crop: CropSettings = field(default_factory=CropSettings)
+    palette: dict[str, RGB] | None = None
+    smoothing: float = 0.6
+    landmarks: bool = False
+
+
+class InferenceWorker(QObject):
+    """Takes the newest frame, recognises it (detect, classify, track, record, draw), emits it."""
+
+    recognised = Signal(object)
+    model_loaded = Signal(str)  # file name and how it runs, for the status bar
+    model_failed = Signal(str)  # message; the previous model stays
+    detector_failed = Signal(str)  # message; the previous detector stays
+
+    def __init__(
+        self,
+        slot: LatestOnly[Captured],
+        settings: RecognitionSettings,
+        model_path: str = "",
+    ) -> None:
+        super().__init__()
+        self.slot = slot
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._pending_model: str | None = model_path
+        self._pending_settings: RecognitionSettings | None = settings
+        self.settings = settings
+        self._classifier: EmotionClassifier | None = None
+        self._recorders: tuple[Recorder, ...] = ()
+        self.recognizer: Recognizer | None = None
+
+    # Called from the UI thread; applied by the worker thread before its next frame.
+    def request_model(self, path: str) -> None:
+        with self._lock:
+            self._pending_model = path
+
+    def request_settings(self, settings: RecognitionSettings) -> None:
+        with self._lock:
+            self._pending_settings = settings
+
+    def set_recorder(self, recorder: Recorder | None) -> tuple[Recorder, ...]:
+        """Start (or with None stop) writing every result in this worker's thread.
+
+        Returns the previous recorders, which get no more rows and can be closed.
+        """
+        with self._lock:
+            self._recorders = (recorder,) if recorder is not None else ()
+            if self.recognizer is None:
+                return ()
+            return self.recognizer.set_recorders(self._recorders)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.slot.close()
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            model, self._pending_model = self._pending_model, None
+            settings, self._pending_settings = self._pending_settings, None
+        if model is not None:
+            self._load_model(model)
+        if settings is not None:
+            self._apply_settings(settings)
+        if self.recognizer is not None:
+            self.recognizer.pipeline.classifier = self._classifier
+
+    def _apply_settings(self, settings: RecognitionSettings) -> None:
+        previous = self.settings
+        self.settings = settings
+        recognizer = self.recognizer
+        if recognizer is None or settings.detector != recognizer.pipeline.detector.settings:
+            try:
+                detector = create_detector(settings.detector)
+            except FerappError as exc:
+                self.detector_failed.emit(str(exc))
+                if recognizer is None:
+                    return
+                self.settings = previous
+                detector = recognizer.pipeline.detector
+        else:
+            detector = recognizer.pipeline.detector
+        if recognizer is None:
+            with self._lock:
+                self.recognizer = Recognizer(
+                    Pipeline(detector, self._classifier, settings.crop),
+                    smoothing=settings.smoothing,
+                    palette=settings.palette,
+                    landmarks=settings.landmarks,
+                    recorders=self._recorders,
+                )
+            return
+        recognizer.pipeline.detector = detector
+        recognizer.pipeline.crop = settings.crop
+        recognizer.palette = settings.palette
+        recognizer.landmarks = settings.landmarks
+        recognizer.set_smoothing(settings.smoothing)
+
+    def _load_model(self, path: str) -> None:
+        try:
+            target = resolve_model_path(path)
+            # One interpreter thread: the other core stays free for the UI and the camera.
+            self._classifier = EmotionClassifier.load(target, threads=1)
+        except FerappError as exc:
+            self.model_failed.emit(str(exc))
+            return
+        self.model_loaded.emit(f"{target.name} ({self._classifier.precision})")
+
+    def run(self) -> None:
+        lower_thread_priority()
+        self._apply_pending()
+        while not self._stop.is_set():
+            captured = self.slot.take(timeout=0.1)
+            self._apply_pending()  # requests made while waiting apply to this frame
+            if captured is None or self.recognizer is None:
+                continue
+            t0 = time.perf_counter()
+            try:
+                seen = self.recognizer.process(
+                    captured.image,
+                    captured.name,
+                    captured.index,
+                    captured.time_ms,
+                    stream=captured.stream,
+                    draw=True,
+                )
+            except FerappError as exc:
+                self.model_failed.emit(str(exc))
+                continue
+            infer_ms = (time.perf_counter() - t0) * 1e3
+            self.recognised.emit(
+                Recognised(
+                    seen.annotated,
+                    seen.result,
+                    captured,
+                    self.slot.dropped,
+                    infer_ms,
+                    self.recognizer.class_names,
+                )
+            )

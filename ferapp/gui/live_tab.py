@@ -1,0 +1,257 @@
+"""The Live tab: the annotated frame, probability bars, and the two workers that feed them.
+
+The tab owns the camera worker (reads frames at the source's pace) and the inference
+worker (recognises the newest), each on its own thread; it only paints what they emit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from ferapp.core.colors import resolve_palette
+from ferapp.core.errors import FerappError
+from ferapp.core.export import ResultCsvWriter, describe_detector
+from ferapp.core.handoff import LatestOnly
+from ferapp.core.images import write_image
+from ferapp.gui.camera_worker import CameraWorker, Captured
+from ferapp.gui.frame_view import FrameView
+from ferapp.gui.inference_worker import InferenceWorker, Recognised, RecognitionSettings
+from ferapp.gui.probability_bars import ProbabilityBars
+from ferapp.gui.settings import AppSettings
+from ferapp.gui.threads import start_worker, stop_worker
+
+
+def recognition_settings(settings: AppSettings) -> RecognitionSettings:
+    """What the recogniser needs of the window's settings."""
+    return RecognitionSettings(
+        detector=settings.detector,
+        crop=settings.crop,
+        palette=resolve_palette(settings.colors),
+        smoothing=settings.smoothing,
+        landmarks=settings.landmarks,
+    )
+
+
+class LiveTab(QWidget):
+    """Shows a source's frames with their faces; never waits for the camera or the model."""
+
+    painted = Signal(float)  # capture-to-paint latency in ms (benchmarks and tests listen)
+    message = Signal(str, int)  # text for the status bar, and for how many ms (0: until replaced)
+    readout = Signal(str)  # fps / inference / faces readout
+    model_ready = Signal()  # the recogniser has tried its first model
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.slot: LatestOnly[Captured] = LatestOnly()
+        self.camera: CameraWorker | None = None
+        self.camera_thread = None
+        self.recorder: ResultCsvWriter | None = None
+        self.last: Recognised | None = None
+        self.paused = False
+        self.source_name = ""
+        self.model_name = ""
+        self.model_error = ""
+        self.ready = False
+        self.closed = False  # after shutdown: late signals start nothing
+        self._pending_source: str | None = None
+        self._paint_times: deque[float] = deque(maxlen=30)
+
+        self.view = FrameView()
+        self.bars = ProbabilityBars()
+        self.bars.set_palette(resolve_palette(settings.colors))
+        splitter = QSplitter()
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.bars)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.inference = InferenceWorker(
+            self.slot, recognition_settings(settings), settings.model_path
+        )
+        self.inference.recognised.connect(self.on_recognised)
+        self.inference.model_loaded.connect(self.on_model_loaded)
+        self.inference.model_failed.connect(self.on_model_failed)
+        self.inference.detector_failed.connect(self.on_detector_failed)
+        self.inference_thread = start_worker(self.inference, "ferapp-inference")
+        self.view.set_message("Starting...")
+
+    # ------------------------------------------------------------------ sources
+    def start_source(self, spec: str) -> None:
+        """Stop the current source and start reading ``spec`` (camera number, video, folder).
+
+        Until the recogniser has its first model, the source waits, so a video is
+        analysed from its first frame.
+        """
+        if self.closed:
+            return
+        if not self.ready:
+            self._pending_source = spec
+            self.view.set_message("Loading the model...")
+            return
+        self.stop_source()
+        self.slot.reopen()
+        self.view.clear()
+        self.view.set_message(f"Opening {'camera ' + spec if spec.isdigit() else spec}...")
+        self.camera = CameraWorker(spec, self.slot, self.settings.mirror)
+        self.camera.set_paused(self.paused)
+        self.camera.opened.connect(self.on_source_opened)
+        self.camera.failed.connect(self.on_source_failed)
+        self.camera.ended.connect(self.on_source_ended)
+        self.camera.lost.connect(self.on_camera_lost)
+        self.camera.retrying.connect(self.on_camera_retrying)
+        self.camera.skipped.connect(self.on_file_skipped)
+        self.camera_thread = start_worker(self.camera, "ferapp-camera")
+
+    def stop_source(self) -> None:
+        if self.camera is None or self.camera_thread is None:
+            return
+        stop_worker(self.camera_thread, self.camera)
+        self.camera = None
+        self.camera_thread = None
+
+    # ------------------------------------------------------------------ worker signals
+    def on_source_opened(self, name: str, kind: str) -> None:
+        self.source_name = Path(name).name or name
+        self.view.set_message("")
+
+    def on_source_failed(self, message: str) -> None:
+        self.view.clear()
+        self.view.set_message(
+            f"{message}\n\nFile > Open video (Ctrl+O) or Open image folder "
+            "(Ctrl+Shift+O), or pick another camera in Settings (Ctrl+,)."
+        )
+        self.message.emit(message, 10000)
+
+    def on_source_ended(self, why: str) -> None:
+        """Keep the last frame on screen, with a note and the next step."""
+        self.view.set_message(f"{why.capitalize()}. Open another source from the File menu.")
+        self.message.emit(why.capitalize(), 10000)
+
+    def on_camera_lost(self, message: str) -> None:
+        self.view.set_message(f"{message}.")
+        self.message.emit(message, 0)
+
+    def on_camera_retrying(self, seconds: int) -> None:
+        text = (
+            f"Camera lost: trying again in {seconds} s (File > Reconnect camera to try now)"
+            if seconds
+            else "Camera lost: trying to reconnect..."
+        )
+        self.view.set_message(text)
+
+    def on_file_skipped(self, name: str, why: str) -> None:
+        self.message.emit(f"Skipped {name}: {why}", 10000)
+
+    def reconnect_camera(self) -> None:
+        if self.camera is not None:
+            self.camera.reconnect_now()
+
+    def _became_ready(self) -> None:
+        if not self.ready:
+            self.ready = True
+            self.model_ready.emit()
+            if self._pending_source is not None:
+                spec, self._pending_source = self._pending_source, None
+                self.start_source(spec)
+
+    def on_model_loaded(self, name: str) -> None:
+        self.model_name = name
+        self.model_error = ""
+        self.message.emit(f"Model: {name}", 5000)
+        self._became_ready()
+
+    def on_model_failed(self, message: str) -> None:
+        """Tell the user without blocking: the previous model (if any) stays in use."""
+        if not self.model_name:
+            self.view.set_message(
+                f"{message}\n\nFaces are still found; choose a model in Settings (Ctrl+,)."
+            )
+        self.message.emit(f"Model not loaded: {message}", 15000)
+        self.model_error = message
+        self._became_ready()
+
+    def on_detector_failed(self, message: str) -> None:
+        self.message.emit(f"Face detector not changed: {message}", 15000)
+
+    def on_recognised(self, item: Recognised) -> None:
+        """Paint the newest result: the only work the UI thread does per frame."""
+        self.last = item
+        self.view.set_frame(item.annotated)
+        self.bars.show_faces(item.result.faces, item.class_names)
+        now = time.perf_counter()
+        self._paint_times.append(now)
+        latency_ms = (now - item.captured.captured_at) * 1e3
+        fps = (
+            (len(self._paint_times) - 1) / (self._paint_times[-1] - self._paint_times[0])
+            if len(self._paint_times) > 1
+            else 0.0
+        )
+        self.readout.emit(
+            f"{self.source_name}  |  {fps:4.1f} fps  |  inference {item.infer_ms:5.1f} ms  |  "
+            f"faces {len(item.result.faces)}  |  dropped {item.dropped}  |  "
+            f"model {self.model_name or 'none'}"
+        )
+        self.painted.emit(latency_ms)
+
+    # ------------------------------------------------------------------ actions
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if self.camera is not None:
+            self.camera.set_paused(paused)
+
+    def set_mirror(self, mirror: bool) -> None:
+        if self.camera is not None:
+            self.camera.mirror = mirror
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        old = self.settings
+        self.settings = settings
+        self.inference.request_settings(recognition_settings(settings))
+        self.bars.set_palette(resolve_palette(settings.colors))
+        self.set_mirror(settings.mirror)
+        if settings.model_path != old.model_path:
+            self.inference.request_model(settings.model_path)
+
+    def save_snapshot(self, path: str) -> str:
+        """Save the annotated frame (PNG, or the type the name gives); FerappError/OSError if not."""
+        if self.last is None:
+            raise FerappError("nothing to save yet")
+        return str(write_image(Path(path), self.last.annotated))
+
+    def start_recording(self, path: str) -> None:
+        names = self.last.class_names if self.last else ()
+        detector = describe_detector(self.settings.detector.describe())
+        if names:
+            self.recorder = ResultCsvWriter(Path(path), names, True, detector)
+        else:
+            self.recorder = ResultCsvWriter(Path(path), landmarks=True, detector=detector)
+        self.inference.set_recorder(self.recorder)
+
+    def stop_recording(self) -> Path | None:
+        if self.recorder is None:
+            return None
+        self.inference.set_recorder(None)
+        recorder, self.recorder = self.recorder, None
+        recorder.close()
+        return recorder.path
+
+    # ------------------------------------------------------------------ shutdown
+    def shutdown(self) -> None:
+        """Stop both workers and wait for their threads (idempotent)."""
+        self.closed = True
+        self._pending_source = None
+        self.stop_source()
+        if self.inference_thread is not None:
+            # a model still loading finishes first (seconds); its loop then ends at once
+            stop_worker(self.inference_thread, self.inference, wait_ms=-1, delete=False)
+            self.inference_thread = None
+        self.stop_recording()

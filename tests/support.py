@@ -1,0 +1,170 @@
+"""Helpers shared by the tests (and the benchmarks): real media made on the fly, tiny
+models, small datasets, and running ferapp's commands as a user does.
+
+The faces come from scikit-image's public-domain astronaut photograph, which both face
+detectors find.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FRAME_SIZE = (480, 640)  # height, width
+
+
+def astronaut_face() -> np.ndarray:
+    """A 240x200 BGR head-and-shoulders crop of the astronaut photograph."""
+    import skimage.data
+
+    image = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+    return np.ascontiguousarray(image[10:250, 120:320])
+
+
+def face_frame(faces: int = 1, shift: int = 0) -> np.ndarray:
+    """A 640x480 BGR frame on a grey gradient with 1 or 3 faces (every other one mirrored)."""
+    height, width = FRAME_SIZE
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[:] = np.linspace(60, 160, width)[None, :, None].astype(np.uint8)
+    face = astronaut_face()
+    xs = [220] if faces == 1 else [10, 220, 430][:faces]
+    for i, x in enumerate(xs):
+        crop = face if i % 2 == 0 else face[:, ::-1]
+        y = 120 + shift
+        frame[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
+    return frame
+
+
+def blank_frame() -> np.ndarray:
+    height, width = FRAME_SIZE
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[:] = np.linspace(60, 160, width)[None, :, None].astype(np.uint8)
+    return frame
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    """Write frames to an MJPG .avi (decodable by every OpenCV build)."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    assert writer.isOpened(), f"cannot write {path}"
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def face_video(path: Path, n_frames: int = 30, faces: int = 1, fps: float = 30.0) -> Path:
+    """A video of faces moving slowly up and down, as a person in front of a webcam would."""
+    shifts = (np.sin(np.linspace(0, 2 * np.pi, n_frames)) * 10).astype(int)
+    return write_video(path, [face_frame(faces, int(s)) for s in shifts], fps)
+
+
+def constant_model(
+    winner: int = 3, input_size: tuple[int, int] = (48, 48), classes: int = 7, channels: int = 1
+):
+    """A tiny real Keras model whose softmax always favours class ``winner`` (3 = happy).
+
+    Rescaling (raw pixels in) -> global average pooling -> dense: the dense bias makes
+    the answer known in advance while every layer still runs for real.
+    """
+    import keras
+
+    inputs = keras.Input((*input_size, channels))
+    x = keras.layers.Rescaling(1 / 255.0)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    dense = keras.layers.Dense(classes, activation="softmax")
+    outputs = dense(x)
+    model = keras.Model(inputs, outputs)
+    kernel = np.zeros((channels, classes), np.float32)
+    bias = np.zeros(classes, np.float32)
+    bias[winner] = 3.0
+    dense.set_weights([kernel, bias])
+    return model
+
+
+def striped_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Learnable 48x48 images: each class has a bright band at its own height."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 7
+    images = rng.integers(0, 60, (n, 48, 48), dtype=np.uint8)
+    for i, label in enumerate(labels):
+        images[i, label * 6 : label * 6 + 6, :] = 220
+    return images, labels
+
+
+def write_csv(path, n_train: int, n_val: int):
+    images, labels = striped_faces(n_train + n_val)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["emotion", "pixels", "Usage"])
+        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+            usage = "Training" if i < n_train else "PublicTest"
+            writer.writerow([label, " ".join(map(str, image.ravel())), usage])
+    return path
+
+
+def write_fer_csv(path, labels, usages, bad_rows=None):
+    rng = np.random.default_rng(1)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["emotion", "pixels", "Usage"])
+        for i, (label, usage) in enumerate(zip(labels, usages, strict=True)):
+            if bad_rows and i in bad_rows:
+                writer.writerow(bad_rows[i])
+                continue
+            writer.writerow([label, " ".join(map(str, rng.integers(0, 256, 48 * 48))), usage])
+    return path
+
+
+def run_module(module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run `python -m MODULE ...` as a user would; returns the CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
+    return run_module("ferapp", *args, env=env, timeout=timeout)
+
+
+def asymmetric_network():
+    """An untrained fernet with a sharpened last layer: confident, and it answers a face
+    and its mirror image differently (random weights know no symmetry)."""
+    import keras
+
+    from trainer.architectures import build
+
+    keras.utils.set_random_seed(11)
+    model = build("fernet")
+    last = model.layers[-1] if model.layers[-1].weights else model.layers[-2]
+    last.set_weights([w * 50 for w in last.get_weights()])
+    return model
+
+
+def banded_faces(n: int = 4) -> np.ndarray:
+    """Noise with a bright band on the left: the mirror image is clearly another image."""
+    images = np.random.default_rng(5).integers(0, 120, (n, 48, 48), dtype=np.uint8)
+    images[:, :, :12] = 240
+    return images
+
+
+def predict(model, images: np.ndarray) -> np.ndarray:
+    """A Keras model's answers for uint8 faces (N, H, W)."""
+    return model.predict(images[..., np.newaxis].astype(np.float32), verbose=0)

@@ -1,23 +1,29 @@
-"""Frames per second and per-stage milliseconds of the recognition pipeline vs a thesis-style loop.
+"""Faces found and milliseconds per frame: ferapp's pipeline by detector and detection width,
+against the thesis's loop, on footage with several people.
 
-    python benchmarks/pipeline_fps.py [--model PATH] [--frames N]
+    python benchmarks/pipeline_fps.py [--video PATH ...] [--model PATH] [--frames 300]
 
-Both pipelines run in this process on the same generated 640x480 videos (1 and 3 real
-faces from scikit-image's astronaut photograph):
+Without --video, the footage is a generated 640x480 scene with five people (real faces
+from public-domain photographs, turned, tilted, small and partly hidden; see
+``tests/support.py: crowd_frame``). Give your own footage with --video (any number).
 
-* baseline (the thesis's loop): full-resolution Haar (scale factor 1.1) on the
-  equalised frame, then ``model.predict`` once per face;
-* ferapp: :class:`ferapp.core.pipeline.Pipeline` (detection on a 320-pixel copy, all
-  faces of a frame in one compiled call).
+Two tables, both measured in this run:
 
-It prints per-stage medians, frames per second, the speed-up ratio and whether both
-found the same faces.
+1. Per frame, in this process: decode + detect + crop (aligned for YuNet) + classify
+   (all faces in one call), for each detector and width; frames with a face and faces
+   found. The baseline is the thesis's loop: full-resolution Haar (scale factor 1.1,
+   minNeighbors 5, minSize 30) on the equalised frame, then ``model.predict`` per face.
+2. End to end, process start included: ``ferapp analyze VIDEO`` at its defaults against
+   the thesis's loop as its own process (importing TensorFlow, loading the same model).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,154 +34,162 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from ferapp.core.detector import FaceDetector, load_cascade  # noqa: E402
 
-import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.crop import crop_faces  # noqa: E402
-from ferapp.core.drawing import draw_faces  # noqa: E402
-from ferapp.core.frames import to_gray  # noqa: E402
-from ferapp.core.locations import find_default_model  # noqa: E402
-from ferapp.core.pipeline import FaceResult  # noqa: E402
-from ferapp.core.smoothing import iou  # noqa: E402
+from ferapp.core.detection import DetectorSettings, create_detector  # noqa: E402
+from ferapp.core.locations import resolve_model_path  # noqa: E402
+from ferapp.core.pipeline import Pipeline  # noqa: E402
 from ferapp.core.sources import VideoSource  # noqa: E402
-from tests import media  # noqa: E402
 
-STAGES = ("read", "detect", "crop", "classify", "draw")
-
-
-def load_model(path: Path | None) -> tuple[EmotionClassifier, str]:
-    path = path or find_default_model()
-    if path is not None:
-        return EmotionClassifier.load(path), str(path.name)
-    from ferapp.core.model_file import ModelInfo
-    from trainer.architectures import mini_xception
-
-    return EmotionClassifier(mini_xception(), ModelInfo()), "untrained mini-Xception"
+CONFIGS = [
+    ("haar", 0),
+    ("haar", 320),
+    ("yunet", 0),
+    ("yunet", 480),
+    ("yunet", 320),
+    ("yunet", 240),
+]
 
 
-def run_ferapp(video: Path, clf: EmotionClassifier) -> tuple[dict[str, list[float]], list]:
-    detector = FaceDetector()
-    times: dict[str, list[float]] = {s: [] for s in STAGES}
-    boxes_per_frame = []
-    with VideoSource(video) as source:
-        iterator = iter(source)
-        while True:
-            t0 = time.perf_counter()
-            frame = next(iterator, None)
-            t1 = time.perf_counter()
-            if frame is None:
-                break
-            gray = to_gray(frame.image)
-            boxes = detector.detect(gray)
-            t2 = time.perf_counter()
-            crops = crop_faces(gray, boxes, clf.input_size)
-            t3 = time.perf_counter()
-            probs = clf.classify(crops)
-            t4 = time.perf_counter()
-            faces = [
-                FaceResult(tuple(b), clf.class_names[int(p.argmax())], float(p.max()), tuple(p))
-                for b, p in zip(boxes, probs, strict=True)
-            ]
-            draw_faces(frame.image, faces)
-            t5 = time.perf_counter()
-            for stage, dt in zip(
-                STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
-            ):
-                times[stage].append(dt * 1e3)
-            boxes_per_frame.append(boxes)
-    return times, boxes_per_frame
+def thesis_loop(video: Path, model_path: Path) -> tuple[list[float], int, int]:
+    """The thesis's per-frame loop; returns ms per frame, frames with a face, faces."""
+    import keras
 
+    import trainer  # noqa: F401  (oneDNN guard)
+    from ferapp.core.haar import load_cascade
 
-def run_baseline(video: Path, clf: EmotionClassifier) -> tuple[dict[str, list[float]], list]:
-    """The thesis's loop: full-size Haar at scale factor 1.1, fixed-pixel offsets, predict per face."""
     cascade = load_cascade()
-    model = clf.model
-    height, width = clf.input_size
-    times: dict[str, list[float]] = {s: [] for s in STAGES}
-    boxes_per_frame = []
+    model = keras.saving.load_model(model_path, compile=False)
+    height, width = model.inputs[0].shape[1:3]
+    times, with_face, faces = [], 0, 0
     capture = cv2.VideoCapture(str(video))
     while True:
         t0 = time.perf_counter()
         ok, frame = capture.read()
-        t1 = time.perf_counter()
         if not ok:
             break
         gray = cv2.equalizeHist(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-        found = cascade.detectMultiScale(
+        boxes = cascade.detectMultiScale(
             gray, scaleFactor=1.1, minNeighbors=5, minSize=(30, 30), flags=cv2.CASCADE_SCALE_IMAGE
         )
-        boxes = np.asarray(found, dtype=np.int32).reshape(-1, 4)
-        t2 = time.perf_counter()
-        crops = []
-        for x, y, w, h in boxes:
+        for x, y, w, h in np.asarray(boxes).reshape(-1, 4):  # one predict call per face
             face = gray[max(y - 40, 0) : y + h + 40, max(x - 20, 0) : x + w + 20]
-            crops.append(cv2.resize(face, (width, height)).astype(np.float32))
-        t3 = time.perf_counter()
-        labels = []
-        for face in crops:  # one predict call per face, as in the thesis
-            p = model.predict(face[np.newaxis, :, :, np.newaxis], verbose=0)
-            labels.append(clf.class_names[int(np.argmax(p))])
-        t4 = time.perf_counter()
-        for (x, y, w, h), label in zip(boxes, labels, strict=True):
+            crop = cv2.resize(face, (width, height)).astype(np.float32)
+            label = int(np.argmax(model.predict(crop[None, :, :, None], verbose=0)))
             cv2.rectangle(frame, (x, y), (x + w, y + h), (0, 255, 255), 2)
-            cv2.putText(frame, label, (x, y - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 255, 255), 2)
-        t5 = time.perf_counter()
-        for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
-            times[stage].append(dt * 1e3)
-        boxes_per_frame.append(boxes)
+            cv2.putText(
+                frame, str(label), (x, y - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 255, 255)
+            )
+        times.append((time.perf_counter() - t0) * 1e3)
+        with_face += len(boxes) > 0
+        faces += len(boxes)
     capture.release()
-    return times, boxes_per_frame
+    return times, with_face, faces
 
 
-def same_faces(a: list, b: list) -> bool:
-    """Same number of faces in every frame and each box overlapping its partner by IoU > 0.5."""
+def ferapp_loop(video: Path, pipeline: Pipeline) -> tuple[list[float], int, int]:
+    times, with_face, faces = [], 0, 0
+    with VideoSource(video) as source:
+        frames = iter(source)
+        while True:
+            t0 = time.perf_counter()
+            frame = next(frames, None)
+            if frame is None:
+                break
+            found = pipeline.process(frame.image).faces
+            times.append((time.perf_counter() - t0) * 1e3)
+            with_face += bool(found)
+            faces += len(found)
+    return times, with_face, faces
 
-    for fa, fb in zip(a, b, strict=True):
-        if len(fa) != len(fb):
-            return False
-        fb_sorted = sorted(fb.tolist())
-        for p, q in zip(sorted(fa.tolist()), fb_sorted, strict=True):
-            if iou(tuple(p), tuple(q)) <= 0.5:
-                return False
-    return True
 
-
-def summarize(name: str, times: dict[str, list[float]]) -> float:
-    medians = {s: statistics.median(v) for s, v in times.items()}
-    total = sum(statistics.mean(v) for v in times.values())
-    stages = "  ".join(f"{s} {medians[s]:6.2f}" for s in STAGES)
-    print(f"  {name:9s} {stages}  | {total:6.1f} ms/frame  {1000 / total:6.1f} fps")
-    return 1000 / total
+def end_to_end(video: Path, model: Path) -> tuple[float, float, int, int]:
+    """Wall seconds of the thesis loop and of `ferapp analyze` as processes; faces of each."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    t0 = time.perf_counter()
+    thesis = subprocess.run(
+        [sys.executable, __file__, "--thesis-process", str(video), "--model", str(model)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    thesis_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours = subprocess.run(
+        [sys.executable, "-m", "ferapp", "analyze", str(video), "--model", str(model), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    ours_s = time.perf_counter() - t0
+    thesis_faces = int(thesis.stdout.split()[-1])
+    ours_faces = int(re.search(r"faces found: (\d+)", ours.stdout).group(1))
+    return thesis_s, ours_s, thesis_faces, ours_faces
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--video", type=Path, action="append", help="footage to measure on")
     parser.add_argument("--model", type=Path)
-    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--frames", type=int, default=300, help="length of the generated scene")
+    parser.add_argument("--thesis-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    clf, model_name = load_model(args.model)
-    print(f"model: {model_name}; 640x480 video, {args.frames} frames; stage medians in ms")
-    ratios = []
+    model = resolve_model_path(args.model)
+    if args.thesis_process:
+        _, _, faces = thesis_loop(args.thesis_process, model)
+        print(f"faces {faces}")
+        return 0
+    classifier = EmotionClassifier.load(model)
     with tempfile.TemporaryDirectory() as tmp:
-        for faces in (1, 3):
-            video = media.face_video(Path(tmp) / f"faces{faces}.avi", args.frames, faces)
-            run_ferapp(video, clf)  # warm-up: compile the graph, fill caches
-            run_baseline(video, clf)
-            base_times, base_boxes = run_baseline(video, clf)
-            ours_times, our_boxes = run_ferapp(video, clf)
-            print(f"{faces} face(s):")
-            base_fps = summarize("baseline", base_times)
-            ours_fps = summarize("ferapp", ours_times)
-            ratio = ours_fps / base_fps
-            ratios.append(ratio)
-            found = sum(len(b) for b in our_boxes) / len(our_boxes)
-            print(
-                f"  speed-up {ratio:.1f}x; faces per frame {found:.2f}; same faces as the "
-                f"baseline: {'yes' if same_faces(our_boxes, base_boxes) else 'NO'}"
-            )
-    print(f"throughput ratio vs baseline: {min(ratios):.1f}x (1 face) .. {max(ratios):.1f}x")
+        videos = args.video
+        if not videos:
+            from tests.support import crowd_video
+
+            videos = [crowd_video(Path(tmp) / "crowd.avi", args.frames)]
+        for video in videos:
+            measure(video, model, classifier)
     return 0
+
+
+def measure(video: Path, model: Path, classifier: EmotionClassifier) -> None:
+    capture = cv2.VideoCapture(str(video))
+    width, height = (
+        int(capture.get(p)) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT)
+    )
+    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    capture.release()
+    print(
+        f"\n{video.name}: {width}x{height}, {count} frames; model {model.name} "
+        f"({classifier.precision})"
+    )
+    ferapp_loop(video, Pipeline(create_detector(), classifier))  # warm-up
+    base, base_with, base_faces = thesis_loop(video, model)
+    base_ms = statistics.mean(base)
+    print("| pipeline | ms per frame | frames with a face | faces | speed vs thesis loop |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| thesis loop: Haar full frame, `predict` per face | {base_ms:.1f} | {base_with} | "
+        f"{base_faces} | 1.0x |"
+    )
+    for detector, width in CONFIGS:
+        settings = DetectorSettings(detector=detector, detect_width=width)
+        pipeline = Pipeline(create_detector(settings), classifier)
+        times, with_face, faces = ferapp_loop(video, pipeline)
+        ms = statistics.mean(times)
+        name = f"{detector}, {'full frame' if not width else f'{width} wide'}"
+        default = " (default)" if settings == DetectorSettings() else ""
+        print(
+            f"| ferapp: {name}{default} | {ms:.1f} | {with_face} | {faces} | {base_ms / ms:.1f}x |"
+        )
+    thesis_s, ours_s, thesis_faces, ours_faces = end_to_end(video, model)
+    print(
+        f"\nend to end, process start included: thesis loop {thesis_s:.1f} s "
+        f"({thesis_faces} faces), `ferapp analyze` {ours_s:.1f} s ({ours_faces} faces): "
+        f"{thesis_s / ours_s:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Never touch the user's own settings or logs.
 os.environ["FERAPP_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-settings-")
 os.environ["FERAPP_LOG_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-logs-")
+os.environ["FERAPP_CACHE_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-cache-")
 
 import trainer  # noqa: F401  (sets the oneDNN crash guard before TensorFlow is imported)
 from tests import support

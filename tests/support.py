@@ -51,6 +51,84 @@ def blank_frame() -> np.ndarray:
     return frame
 
 
+def grace_hopper_head() -> np.ndarray:
+    """A head-and-shoulders crop of matplotlib's public-domain portrait of Grace Hopper
+    (US Navy), as BGR; the astronaut's when matplotlib is not installed."""
+    try:
+        import matplotlib.cbook
+    except ImportError:
+        return astronaut_face()
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
+        image = cv2.imdecode(np.frombuffer(handle.read(), np.uint8), cv2.IMREAD_COLOR)
+    return np.ascontiguousarray(image[20:420, 110:410])
+
+
+# A scene of five people: (head, scale, mirrored, path (x0, y0) -> (x1, y1), roll degrees,
+# yaw squeeze, hidden): turned, tilted, small and partly hidden faces, as in real footage.
+CROWD = (
+    ("astronaut", 0.95, False, (70, 150, 150, 170), 12, 0.0, False),
+    ("hopper", 0.42, False, (330, 110, 300, 120), 0, 0.45, False),
+    ("astronaut", 0.42, True, (560, 90, 530, 80), 0, 0.0, False),
+    ("hopper", 0.28, False, (470, 330, 400, 360), 15, 0.0, False),
+    ("astronaut", 0.65, False, (230, 350, 260, 330), -8, 0.0, True),
+)
+
+
+def _head_mask(height: int, width: int) -> np.ndarray:
+    """A soft ellipse, so a pasted head has no rectangle edges for a detector to find."""
+    mask = np.zeros((height, width), np.float32)
+    cv2.ellipse(
+        mask, (width // 2, height // 2), (int(width * 0.46), int(height * 0.48)), 0, 0, 360, 1, -1
+    )
+    return cv2.GaussianBlur(mask, (0, 0), max(width, height) / 30)
+
+
+def crowd_frame(t: float) -> np.ndarray:
+    """Frame ``t`` (0..1 through the clip) of a 640x480 street scene with five people.
+
+    Real faces from public-domain photographs (the astronaut and Grace Hopper) moving,
+    turning and tilting over scikit-image's photograph of a rocket on its pad; one face
+    is crossed by a passing object. A stand-in for footage with several people when no
+    such footage is at hand; benchmarks also take real videos.
+    """
+    import skimage.data
+
+    height, width = FRAME_SIZE
+    backdrop = cv2.cvtColor(skimage.data.rocket(), cv2.COLOR_RGB2BGR)
+    frame = cv2.resize(backdrop, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
+    heads = {"astronaut": astronaut_face(), "hopper": grace_hopper_head()}
+    phase = 2 * np.pi * t
+    for i, (name, scale, mirrored, path, roll, squeeze, hidden) in enumerate(CROWD):
+        head = heads[name][:, ::-1] if mirrored else heads[name]
+        h, w = head.shape[:2]
+        x0, y0, x1, y1 = path
+        cx, cy = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+        angle = roll * np.sin(phase + i)
+        sx = scale * (1.0 - squeeze * (0.5 + 0.5 * np.sin(phase * 2 + i)))
+        # rotate about the head's centre, squeeze (a turned head), scale, move into place
+        rotate = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), [0, 0, 1]])
+        matrix = np.array([[sx, 0, 0], [0, scale, 0]], np.float64) @ rotate
+        matrix[:, 2] += (cx - sx * w / 2, cy - scale * h / 2)
+        warped = cv2.warpAffine(head, matrix, (width, height)).astype(np.float32)
+        alpha = cv2.warpAffine(_head_mask(h, w), matrix, (width, height))[..., None]
+        frame = frame * (1 - alpha) + warped * alpha
+        if hidden:  # a passing object covers the lower face half of the time
+            bar_x = int(cx - w * scale + 2 * w * scale * ((t * 3) % 1.0))
+            cv2.rectangle(
+                frame,
+                (bar_x, int(cy)),
+                (bar_x + int(w * scale * 0.5), int(cy + h * scale * 0.5)),
+                (40, 60, 90),
+                -1,
+            )
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def crowd_video(path: Path, n_frames: int = 300, fps: float = 30.0) -> Path:
+    """A video of :func:`crowd_frame` (10 s at 30 fps by default)."""
+    return write_video(path, [crowd_frame(i / max(n_frames - 1, 1)) for i in range(n_frames)], fps)
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
     """Write frames to an MJPG .avi (decodable by every OpenCV build)."""
     height, width = frames[0].shape[:2]

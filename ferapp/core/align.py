@@ -26,8 +26,10 @@ class FaceFraming:
     eye_distance: float  # the distance between the eyes, as a fraction of the width
 
 
-# Medians over FER2013 Training faces in which YuNet found both eyes (see the module doc).
-FER2013_FRAMING = FaceFraming(eye_x=0.5, eye_y=0.40, eye_distance=0.40)
+# Medians over 5,385 FER2013 Training faces in which YuNet found both eyes (of 6,000
+# sampled): midpoint x 0.496, eye line 0.379, distance 0.359, tilt 0.3 degrees. The
+# midpoint is centred exactly, as the training images are also seen mirrored.
+FER2013_FRAMING = FaceFraming(eye_x=0.5, eye_y=0.379, eye_distance=0.359)
 
 
 def alignment_matrix(

@@ -1,25 +1,32 @@
-"""Emotion classification of face crops with a Keras model, all faces of a frame in one call."""
+"""Emotion classification of face crops with a model file, all faces of a frame in one call.
+
+A model is run as TensorFlow Lite with 8-bit weights (dynamic-range quantization:
+activations stay float, no calibration data), which costs far less per call on a CPU
+than TensorFlow or ``model.predict`` at the same accuracy for the default model (see
+``benchmarks/classify_speed.py``). The converted form is kept per model file
+(:mod:`ferapp.core.model_cache`), so after the first start a model loads without
+importing TensorFlow. A model that cannot be converted runs as a ``tf.function``.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from ferapp.core import model_cache
 from ferapp.core.errors import ModelError
 from ferapp.core.model_file import (
+    MODEL_SUFFIXES,
     PIXEL_SCALINGS,
     ModelInfo,
     check_class_names,
     load_keras_model,
     read_metadata,
 )
-from ferapp.core.quiet_stderr import stderr_filtered
-from ferapp.core.tensorflow_import import import_tensorflow, is_notice
+from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.tflite_runtime import TfliteRunner, runtime_name
 
 
 def scale_pixels(faces: np.ndarray, scaling: str) -> np.ndarray:
@@ -37,18 +44,12 @@ def scale_pixels(faces: np.ndarray, scaling: str) -> np.ndarray:
 
 
 class EmotionClassifier:
-    """A loaded model plus what it needs: class names, input size, pixel scaling.
+    """A runnable model plus what it needs: class names, input size, pixel scaling.
 
     ``classify`` takes uint8 grayscale crops of shape (N, H, W) and returns
-    probabilities of shape (N, classes), all faces in one call. By default the
-    network is converted in memory to TensorFlow Lite, which costs far less per call
-    on a CPU than a compiled TensorFlow graph or ``model.predict``, with its weights
-    quantized to 8 bits (dynamic-range quantization: activations stay float, no
-    calibration data needed), which is several times faster again on a CPU core at
-    the same accuracy for the default model (see ``benchmarks/classify_speed.py``);
-    ``quantize=False`` keeps float32 weights. If a model cannot be converted, a
-    ``tf.function`` with a variable batch size runs it instead. One instance must be
-    used by one thread at a time.
+    probabilities of shape (N, classes), all faces in one call. Build one from a file
+    with :meth:`load`, or from a Keras model in memory with the constructor. One
+    instance must be used by one thread at a time.
     """
 
     def __init__(
@@ -60,25 +61,27 @@ class EmotionClassifier:
         threads: int | None = None,
         quantize: bool = True,
     ) -> None:
-        self.model = model
+        self._model = model
         self.source = source
-        self.info = _check_model_fits(model, info, source)
-        self.backend = ""
-        self.quantized = False
-        self._run = None
+        self.info = _check_model_fits(_network_shapes(model, source), info, source)
+        self.backend, self.quantized, self._run = "", False, None
+        self.flatbuffer: bytes | None = None  # the converted form, when there is one
         if backend in ("auto", "tflite"):
             for quantized in (True, False) if quantize else (False,):
                 try:
-                    self._run = _tflite_runner(model, threads, quantized)
+                    flatbuffer = model_cache.convert(model, quantized)
+                    runner = TfliteRunner(flatbuffer, threads)
                 except Exception:
                     if backend == "tflite" and not quantized:
                         raise
                     continue
-                self.backend, self.quantized = "tflite", quantized
+                self._run, self.backend, self.quantized = runner.run, "tflite", quantized
+                self.flatbuffer = flatbuffer
                 break
         if self._run is None:
             self._run = _tf_function_runner(model, self.info)
             self.backend = "tensorflow"
+        _check_answers(self, source)
 
     @classmethod
     def load(
@@ -90,33 +93,90 @@ class EmotionClassifier:
         backend: str = "auto",
         threads: int | None = None,
         quantize: bool = True,
+        convert_command: list[str] | None = None,
     ) -> EmotionClassifier:
         """Load a model file safely; options fill in (or override) the file's metadata.
 
         Files without ferapp metadata (for example a 64x64 mini-Xception ``.hdf5`` that
         expects pixels in [-1, 1]) need ``pixel_scaling``; class names then default to
-        the FER2013 order and the input size is read from the network.
+        the FER2013 order and the input size is read from the network. The converted
+        form is taken from the cache when there; otherwise it is made (in a child process
+        running ``convert_command`` when given, so TensorFlow stays out of this one) and
+        kept for the next time.
         """
         path = Path(path)
-        model = load_keras_model(path)
-        info = read_metadata(path)
-        if info is None:
-            if pixel_scaling is None:
-                raise ModelError(
-                    f"{path} carries no ferapp metadata, so its pixel range is unknown; pass "
-                    "the pixel scaling the model was trained with (raw 0..255, unit 0..1 or "
-                    "symmetric -1..1), e.g. --pixel-scaling symmetric"
-                )
-            info = ModelInfo(
-                input_size=_input_size(model, str(path)),
-                pixel_scaling=pixel_scaling,
-                channels=_input_channels(model, str(path)),
+        if not path.is_file():
+            raise ModelError(f"model file not found: {path}")
+        if path.suffix.lower() not in MODEL_SUFFIXES:
+            raise ModelError(
+                f"{path}: unsupported model file type; use {', '.join(MODEL_SUFFIXES)}"
             )
-        if pixel_scaling is not None:
-            info = replace(info, pixel_scaling=pixel_scaling)
+        metadata = read_metadata(path)
+        if metadata is None and pixel_scaling is None:
+            raise ModelError(
+                f"{path} carries no ferapp metadata, so its pixel range is unknown; pass "
+                "the pixel scaling the model was trained with (raw 0..255, unit 0..1 or "
+                "symmetric -1..1), e.g. --pixel-scaling symmetric"
+            )
         if class_names is not None:
-            info = replace(info, class_names=check_class_names(tuple(class_names), str(path)))
-        return cls(model, info, str(path), backend=backend, threads=threads, quantize=quantize)
+            class_names = check_class_names(tuple(class_names), str(path))
+        if backend in ("auto", "tflite"):
+            digest = model_cache.file_digest(path)
+            for quantized in (True, False) if quantize else (False,):
+                found = model_cache.read_cached(digest, quantized)
+                if found is None and convert_command is not None:
+                    model_cache.convert_in_child_process(path, convert_command)
+                    found = model_cache.read_cached(digest, quantized)
+                if found is not None:
+                    clf = cls._from_flatbuffer(
+                        found, path, metadata, pixel_scaling, class_names, threads, quantized
+                    )
+                    if clf is not None:
+                        return clf
+        model = load_keras_model(path)
+        info = _fill_in(metadata, _network_shapes(model, str(path)), pixel_scaling, class_names)
+        clf = cls(model, info, str(path), backend=backend, threads=threads, quantize=quantize)
+        if clf.flatbuffer is not None:
+            model_cache.store(model_cache.file_digest(path), clf.quantized, clf.flatbuffer)
+        return clf
+
+    @classmethod
+    def _from_flatbuffer(
+        cls,
+        found: tuple[bytes, Path],
+        path: Path,
+        metadata: ModelInfo | None,
+        pixel_scaling: str | None,
+        class_names: tuple[str, ...] | None,
+        threads: int | None,
+        quantized: bool,
+    ) -> EmotionClassifier | None:
+        """A classifier over a cached converted model; None (and the file forgotten) if the
+        cached file does not load."""
+        data, where = found
+        try:
+            runner = TfliteRunner(data, threads)
+        except Exception:
+            model_cache.forget(where)
+            return None
+        shapes = (runner.input_shape, runner.output_shape)
+        info = _fill_in(metadata, shapes, pixel_scaling, class_names)
+        clf = cls.__new__(cls)
+        clf._model = None
+        clf.source = str(path)
+        clf.info = _check_model_fits(shapes, info, str(path))
+        clf.backend, clf.quantized, clf._run = "tflite", quantized, runner.run
+        clf.flatbuffer = data
+        _check_answers(clf, str(path))
+        return clf
+
+    @property
+    def model(self):
+        """The Keras model (loaded from the file on first use when the classifier came
+        from the cache; imports TensorFlow)."""
+        if self._model is None:
+            self._model = load_keras_model(Path(self.source))
+        return self._model
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -126,10 +186,13 @@ class EmotionClassifier:
     def precision(self) -> str:
         """How the network runs, in words: backend and weight precision."""
         if self.backend == "tflite":
-            return (
-                "TensorFlow Lite, 8-bit weights" if self.quantized else "TensorFlow Lite, float32"
-            )
+            return f"TensorFlow Lite, {'8-bit weights' if self.quantized else 'float32'}"
         return "TensorFlow, float32"
+
+    @property
+    def runtime(self) -> str:
+        """The interpreter that runs it: LiteRT, TensorFlow Lite (inside TensorFlow) or TensorFlow."""
+        return runtime_name() if self.backend == "tflite" else "TensorFlow"
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -158,61 +221,22 @@ class EmotionClassifier:
         return np.concatenate(parts)
 
 
-def _model_spec(info: ModelInfo):
-    tf = import_tensorflow()
-
-    height, width = info.input_size
-    return tf.TensorSpec([None, height, width, info.channels], tf.float32)
+def _check_answers(clf: EmotionClassifier, where: str) -> None:
+    """Refuse a model whose answers are not numbers (NaN weights, a broken file)."""
+    probe = np.full((1, *clf.input_size), 128, np.uint8)
+    if not np.all(np.isfinite(clf.classify(probe))):
+        raise ModelError(
+            f"{where}: the model's answers are not numbers (NaN or infinite); its weights "
+            "are damaged. Train or choose another model."
+        )
 
 
 def _tf_function_runner(model, info: ModelInfo):
     tf = import_tensorflow()
-
-    call = tf.function(model.__call__, input_signature=[_model_spec(info)], autograph=False)
+    height, width = info.input_size
+    spec = tf.TensorSpec([None, height, width, info.channels], tf.float32)
+    call = tf.function(model.__call__, input_signature=[spec], autograph=False)
     return lambda x: call(x).numpy()
-
-
-def _tflite_runner(model, threads: int | None, quantize: bool):
-    """Convert the network to TensorFlow Lite in memory; returns a batch -> probabilities function.
-
-    ``quantize``: 8-bit weights, float activations (``Optimize.DEFAULT`` without a
-    representative dataset), which XNNPACK runs with integer kernels.
-    """
-    tf = import_tensorflow()
-
-    # from_keras_model, not from_concrete_functions: the latter leaves the weights
-    # uninitialised (NaN outputs) with Keras 3. Keras prints its export summary: hide it.
-    with (
-        warnings.catch_warnings(),
-        contextlib.redirect_stdout(io.StringIO()),
-        stderr_filtered(is_notice),
-    ):
-        warnings.simplefilter("ignore")
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        if quantize:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        flatbuffer = converter.convert()
-        interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=threads)
-        # The first invoke applies the XNNPACK delegate (which announces itself on stderr)
-        # and pays one-off costs: here, rather than on the first live frame.
-        details = interpreter.get_input_details()[0]
-        interpreter.allocate_tensors()
-        interpreter.set_tensor(details["index"], np.zeros(details["shape"], np.float32))
-        interpreter.invoke()
-    input_index = details["index"]
-    output_index = interpreter.get_output_details()[0]["index"]
-    allocated = [int(details["shape"][0])]
-
-    def run(x: np.ndarray) -> np.ndarray:
-        if allocated[0] != len(x):
-            interpreter.resize_tensor_input(input_index, list(x.shape))
-            interpreter.allocate_tensors()
-            allocated[0] = len(x)
-        interpreter.set_tensor(input_index, np.ascontiguousarray(x, dtype=np.float32))
-        interpreter.invoke()
-        return interpreter.get_tensor(output_index).copy()
-
-    return run
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -220,43 +244,57 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _input_shape(model, where: str) -> tuple:
-    inputs = model.inputs
+Shapes = tuple[tuple, tuple]  # (input shape, output shape), batch first
+
+
+def _network_shapes(model, where: str) -> Shapes:
+    """The input and output shapes of a Keras model; one image input and one output."""
+    inputs, outputs = model.inputs, model.outputs
     if len(inputs) != 1:
         raise ModelError(
             f"{where}: the model has {len(inputs)} inputs; ferapp needs exactly one image input"
         )
-    shape = tuple(inputs[0].shape)
+    if len(outputs) != 1:
+        raise ModelError(f"{where}: the model has {len(outputs)} outputs; ferapp needs one")
+    return tuple(inputs[0].shape), tuple(outputs[0].shape)
+
+
+def _fill_in(
+    metadata: ModelInfo | None,
+    shapes: Shapes,
+    pixel_scaling: str | None,
+    class_names: tuple[str, ...] | None,
+) -> ModelInfo:
+    """The file's metadata, or what the network's shapes tell, with the options applied."""
+    if metadata is None:
+        shape = shapes[0]
+        if len(shape) != 4 or None in shape[1:]:
+            raise ModelError(f"input shape {shape} is not (batch, height, width, channels)")
+        metadata = ModelInfo(input_size=(int(shape[1]), int(shape[2])), channels=int(shape[3]))
+    if pixel_scaling is not None:
+        metadata = replace(metadata, pixel_scaling=pixel_scaling)
+    if class_names is not None:
+        metadata = replace(metadata, class_names=class_names)
+    return metadata
+
+
+def _check_model_fits(shapes: Shapes, info: ModelInfo, where: str) -> ModelInfo:
+    shape, out_shape = shapes
     if len(shape) != 4 or None in shape[1:]:
         raise ModelError(f"{where}: input shape {shape} is not (batch, height, width, channels)")
-    return shape
-
-
-def _input_size(model, where: str) -> tuple[int, int]:
-    shape = _input_shape(model, where)
-    return int(shape[1]), int(shape[2])
-
-
-def _input_channels(model, where: str) -> int:
-    return int(_input_shape(model, where)[3])
-
-
-def _check_model_fits(model, info: ModelInfo, where: str) -> ModelInfo:
-    shape = _input_shape(model, where)
     if (int(shape[1]), int(shape[2])) != tuple(info.input_size):
         raise ModelError(
-            f"{where}: the metadata says input {info.input_size}, the network takes {shape[1:3]}"
+            f"{where}: the metadata says input {info.input_size}, the network takes "
+            f"{tuple(shape[1:3])}"
         )
     if int(shape[3]) not in (1, 3) or int(shape[3]) != info.channels:
         raise ModelError(
             f"{where}: the network takes {shape[3]} channels, expected {info.channels} (1 or 3)"
         )
-    outputs = model.outputs
-    out_shape = tuple(outputs[0].shape) if len(outputs) == 1 else ()
     if len(out_shape) != 2 or out_shape[1] != len(info.class_names):
         raise ModelError(
-            f"{where}: the network outputs {out_shape[1:] if out_shape else len(outputs)} values "
-            f"but {len(info.class_names)} classes ({', '.join(info.class_names)}) are expected"
+            f"{where}: the network outputs {out_shape[1:]} values but "
+            f"{len(info.class_names)} classes ({', '.join(info.class_names)}) are expected"
         )
     if info.pixel_scaling not in PIXEL_SCALINGS:
         raise ModelError(f"{where}: unknown pixel scaling {info.pixel_scaling!r}")

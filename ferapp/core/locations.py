@@ -65,3 +65,13 @@ def resolve_model_path(path: str | Path | None) -> Path:
     if override:
         raise ModelError(f"FERAPP_MODEL names {override}, which does not exist")
     raise ModelError(NO_MODEL_HELP)
+
+
+def ferapp_command() -> list[str]:
+    """How to start ferapp's command line from this process (source checkout or frozen app)."""
+    if getattr(sys, "frozen", False):
+        # the console twin of the windowed binary (see packaging/ferapp.spec)
+        here = Path(sys.executable)
+        cli = here.with_name("ferapp-cli" + here.suffix)
+        return [str(cli if cli.exists() else here)]
+    return [sys.executable, "-m", "ferapp"]

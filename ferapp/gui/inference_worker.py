@@ -20,7 +20,7 @@ from ferapp.core.detection import DetectorSettings, create_detector
 from ferapp.core.errors import FerappError
 from ferapp.core.export import Recorder
 from ferapp.core.handoff import LatestOnly
-from ferapp.core.locations import resolve_model_path
+from ferapp.core.locations import ferapp_command, resolve_model_path
 from ferapp.core.pipeline import Pipeline
 from ferapp.core.recognizer import Recognizer
 from ferapp.core.results import FrameResult
@@ -146,7 +146,11 @@ class InferenceWorker(QObject):
         try:
             target = resolve_model_path(path)
             # One interpreter thread: the other core stays free for the UI and the camera.
-            self._classifier = EmotionClassifier.load(target, threads=1)
+            # A model not yet converted is converted in a child process: TensorFlow never
+            # loads into the window's process, whose UI thread it would stall.
+            self._classifier = EmotionClassifier.load(
+                target, threads=1, convert_command=ferapp_command()
+            )
         except FerappError as exc:
             self.model_failed.emit(str(exc))
             return

@@ -8,24 +8,13 @@ application binary itself runs the sub-command.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from ferapp.cli.train import EVENT_PREFIX
+from ferapp.core.locations import ferapp_command
 
 STOP_GRACE_MS = 15_000
-
-
-def ferapp_command() -> list[str]:
-    """How to start ferapp's command line from here (source checkout or frozen app)."""
-    if getattr(sys, "frozen", False):
-        # the console twin of the windowed binary (see packaging/ferapp.spec)
-        here = Path(sys.executable)
-        cli = here.with_name("ferapp-cli" + here.suffix)
-        return [str(cli if cli.exists() else here)]
-    return [sys.executable, "-m", "ferapp"]
 
 
 class TrainingProcess(QObject):

@@ -62,3 +62,34 @@ def test_import_contract_holds():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 kept, 0 broken" in proc.stdout
+
+
+def test_a_converted_model_runs_without_importing_tensorflow(tmp_path, happy_model_path):
+    """The shipped model's converted form (and any model's, once cached) loads with the
+    small LiteRT interpreter: the window and the commands start without TensorFlow."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np
+        from ferapp.core.classifier import EmotionClassifier
+        from ferapp.core.locations import find_default_model
+        for path in (find_default_model(), {str(happy_model_path)!r}):
+            clf = EmotionClassifier.load(path)
+            assert clf.classify(np.full((1, 48, 48), 128, np.uint8)).shape == (1, 7)
+        assert "tensorflow" not in sys.modules and "keras" not in sys.modules, "TF imported"
+        print("no tensorflow:", clf.runtime, clf.precision)
+        """
+    )
+    warm = subprocess.run(  # the tiny model converted once (and cached) in another process
+        [sys.executable, "-m", "ferapp", "convert-model", str(happy_model_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert warm.returncode == 0, warm.stderr
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "no tensorflow: LiteRT TensorFlow Lite, 8-bit weights" in proc.stdout

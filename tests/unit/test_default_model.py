@@ -37,3 +37,14 @@ def test_default_model_sees_the_astronaut_smile(detector):
     pipeline = Pipeline(detector, EmotionClassifier.load(find_default_model()))
     faces = pipeline.process(support.face_frame(3)).faces
     assert [f.label for f in faces] == ["happy"] * 3
+
+
+def test_the_default_model_ships_its_converted_form():
+    """So the first start needs no conversion (regenerate with `ferapp convert-model
+    models/ferapp-default.keras --into models/runtime` when the model changes)."""
+    from ferapp.core import model_cache
+
+    digest = model_cache.file_digest(find_default_model())
+    shipped = ROOT / model_cache.SHIPPED_FOLDER / model_cache.cache_name(digest, True)
+    assert shipped.is_file(), "models/runtime holds no converted form of the default model"
+    assert sorted(p.name for p in shipped.parent.iterdir()) == [shipped.name]  # no stale ones

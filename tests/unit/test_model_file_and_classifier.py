@@ -104,3 +104,42 @@ def test_fast_backend_matches_tensorflow_on_a_real_architecture():
     faces = np.random.default_rng(2).integers(0, 255, (5, 48, 48), dtype=np.uint8)
     for batch in (faces, faces[:1], faces[:3]):  # the batch size changes between calls
         assert np.allclose(fast.classify(batch), reference.classify(batch), atol=1e-5)
+
+
+def test_converted_model_is_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    from ferapp.core import model_cache
+
+    monkeypatch.setenv("FERAPP_CACHE_DIR", str(tmp_path / "cache"))
+    path = save_model(support.constant_model(winner=4), tmp_path / "sad.keras", ModelInfo())
+    first = EmotionClassifier.load(path)
+    digest = model_cache.file_digest(path)
+    cached = model_cache.cache_folder() / "models" / model_cache.cache_name(digest, True)
+    assert first.backend == "tflite" and cached.is_file()
+    faces = np.full((2, 48, 48), 90, np.uint8)
+    expected = first.classify(faces)
+
+    seen = []
+    real_convert = model_cache.convert
+    monkeypatch.setattr(model_cache, "convert", lambda *a: seen.append(1) or real_convert(*a))
+    second = EmotionClassifier.load(path)  # from the cache: nothing converted
+    assert seen == [] and second.precision.endswith("8-bit weights")
+    assert np.allclose(second.classify(faces), expected)
+
+    cached.write_bytes(b"TFL3" + b"\0" * 100)  # damaged, though it looks like a flatbuffer
+    third = EmotionClassifier.load(path)
+    assert seen == [1] and np.allclose(third.classify(faces), expected)
+    assert cached.stat().st_size > 1000  # made again
+
+    cached.write_bytes(b"garbage")
+    assert np.allclose(EmotionClassifier.load(path).classify(faces), expected)
+    assert cached.read_bytes()[4:8] == b"TFL3"
+
+
+def test_a_model_with_nan_weights_is_refused(tmp_path):
+    model = support.constant_model(winner=1)
+    dense = model.layers[-1]
+    kernel, bias = dense.get_weights()
+    dense.set_weights([kernel, np.full_like(bias, np.nan)])
+    path = save_model(model, tmp_path / "nan.keras", ModelInfo())
+    with pytest.raises(ModelError, match="not numbers"):
+        EmotionClassifier.load(path)

@@ -23,9 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import trainer  # noqa: E402  (oneDNN guard before TensorFlow)
+import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
+from trainer.config import TrainConfig  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
-from trainer.training import TrainConfig, Trainer  # noqa: E402
+from trainer.protocol import ARCHITECTURE_NAMES, PARAMETER_COUNTS  # noqa: E402
+from trainer.training import Trainer  # noqa: E402
 
 
 def main() -> int:
@@ -37,7 +39,7 @@ def main() -> int:
     parser.add_argument(
         "--early-stopping", type=int, default=0, help="patience in epochs, 0 = fixed budget"
     )
-    parser.add_argument("--arch", nargs="*", default=list(trainer.ARCHITECTURE_NAMES))
+    parser.add_argument("--arch", nargs="*", default=list(ARCHITECTURE_NAMES))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     splits = load_dataset(args.data)
@@ -55,11 +57,11 @@ def main() -> int:
             batch_size=args.batch_size,
             early_stopping=args.early_stopping,
         )
-        result = Trainer(config, splits).run(resume=True)
+        result = Trainer(config, splits).run(resume=None)  # continue, or start
         last = result.history[-1]
         row = {
             "architecture": arch,
-            "parameters": trainer.PARAMETER_COUNTS[arch],
+            "parameters": PARAMETER_COUNTS[arch],
             "batch_size": args.batch_size,
             "epochs": result.epochs_done,
             "train_accuracy": round(last["accuracy"], 4),

@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ferapp.core.captures import VideoSource  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.detection import DetectorSettings, create_detector  # noqa: E402
 from ferapp.core.locations import resolve_model_path  # noqa: E402
 from ferapp.core.pipeline import Pipeline  # noqa: E402
-from ferapp.core.sources import VideoSource  # noqa: E402
 
 CONFIGS = [
     ("haar", 0),

@@ -25,7 +25,8 @@ import numpy as np  # noqa: E402
 
 import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from trainer.architectures import ARCHITECTURES, build  # noqa: E402
-from trainer.augment import Augmentation, make_dataset  # noqa: E402
+from trainer.augment import make_dataset  # noqa: E402
+from trainer.protocol import Augmentation  # noqa: E402
 
 
 def load_images(data: Path | None, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -44,11 +44,11 @@ def main() -> int:
         window.show()
         tab = window.training
         window.tabs.setCurrentWidget(tab)
-        tab.data_edit.setText(str(args.data))
-        tab.arch_combo.setCurrentIndex(tab.arch_combo.findData(args.arch))
-        tab.epochs.setValue(args.epochs)
-        tab.batch.setValue(args.batch_size)
-        tab.out_edit.setText(str(Path(tmp) / f"{args.arch}.keras"))
+        tab.form.data_edit.setText(str(args.data))
+        tab.form.arch_combo.setCurrentIndex(tab.form.arch_combo.findData(args.arch))
+        tab.form.epochs.setValue(args.epochs)
+        tab.form.batch.setValue(args.batch_size)
+        tab.form.out_edit.setText(str(Path(tmp) / f"{args.arch}.keras"))
         first_batch = None
         started = time.perf_counter()
         tab.start()

@@ -5,6 +5,9 @@ Importing this package protects training from a oneDNN crash seen with TensorFlo
 convolution after a trainable layer (the mini-Xception's shortcuts), at the end of
 every epoch whose last batch is partial. Limiting oneDNN to AVX2 avoids it at no
 measured cost for the small models; it must be set before TensorFlow is imported.
+
+The catalogue (architectures, schedules, augmentations), the events and the run
+summary are in :mod:`trainer.protocol`, which needs no Keras.
 """
 
 from __future__ import annotations
@@ -13,32 +16,8 @@ import os
 import sys
 
 ONEDNN_GUARD = ("ONEDNN_MAX_CPU_ISA", "AVX2")
-SCHEDULES = ("plateau", "cosine")
-# Names of trainer.architectures.ARCHITECTURES, here so menus need not import Keras.
-ARCHITECTURE_NAMES = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
-# Their parameter counts for 48x48x1 input and 7 classes (checked by the tests).
-PARAMETER_COUNTS = {
-    "thesis1": 493_063,
-    "thesis2": 102_055,
-    "thesis3": 1_485_831,
-    "mini_xception": 58_423,
-    "fernet": 1_094_335,
-}
-
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up notices
-
-
-def best_model_origin(
-    best_epoch: int, averaged: dict | None = None, flipped: dict | None = None
-) -> str:
-    """Where a run's saved model came from, in words (a run's summary has the arguments)."""
-    origin = (
-        f"the average of the last {averaged['epochs']} epochs"
-        if averaged and averaged.get("kept")
-        else f"epoch {best_epoch}"
-    )
-    return origin + (" with flip averaging" if flipped and flipped.get("kept") else "")
 
 
 def _apply_onednn_guard() -> bool:

@@ -3,72 +3,60 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
+from trainer.protocol import Augmentation
 
-@dataclass(frozen=True)
-class Augmentation:
-    """Thesis defaults: rotation +-10 degrees, shifts 0.1, zoom 0.1, horizontal flip."""
 
-    rotation_deg: float = 10.0
-    shift: float = 0.1
-    zoom: float = 0.1
-    flip: bool = True
+def augment_batch(augmentation: Augmentation, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Augment a batch (N, H, W, 1) with stateless random draws from ``seed`` (shape [2]).
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.rotation_deg or self.shift or self.zoom or self.flip)
+    Rotation, shift and zoom are composed into one affine transform per image and
+    applied in a single resampling pass (nearest-edge fill, as Keras's old
+    ImageDataGenerator), instead of one interpolation per transform.
+    """
+    n = tf.shape(images)[0]
+    height = tf.cast(tf.shape(images)[1], tf.float32)
+    width = tf.cast(tf.shape(images)[2], tf.float32)
+    seeds = tf.random.experimental.stateless_split(seed, 5)
 
-    def apply(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-        """Augment a batch (N, H, W, 1) with stateless random draws from ``seed`` (shape [2]).
+    def uniform(i: int, limit: float) -> tf.Tensor:
+        return tf.random.stateless_uniform([n], seeds[i], -limit, limit)
 
-        Rotation, shift and zoom are composed into one affine transform per image and
-        applied in a single resampling pass (nearest-edge fill, as Keras's old
-        ImageDataGenerator), instead of one interpolation per transform.
-        """
-        n = tf.shape(images)[0]
-        height = tf.cast(tf.shape(images)[1], tf.float32)
-        width = tf.cast(tf.shape(images)[2], tf.float32)
-        seeds = tf.random.experimental.stateless_split(seed, 5)
-
-        def uniform(i: int, limit: float) -> tf.Tensor:
-            return tf.random.stateless_uniform([n], seeds[i], -limit, limit)
-
-        angle = uniform(0, self.rotation_deg * math.pi / 180.0)
-        scale = 1.0 + uniform(1, self.zoom)
-        tx = uniform(2, self.shift) * width
-        ty = uniform(3, self.shift) * height
-        cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-        cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
-        # maps each output pixel to the input pixel it samples
-        transforms = tf.stack(
-            [
-                cos,
-                -sin,
-                cx - cos * cx + sin * cy - tx,
-                sin,
-                cos,
-                cy - sin * cx - cos * cy - ty,
-                tf.zeros([n]),
-                tf.zeros([n]),
-            ],
-            axis=1,
-        )
-        out = tf.raw_ops.ImageProjectiveTransformV3(
-            images=images,
-            transforms=transforms,
-            output_shape=tf.shape(images)[1:3],
-            fill_value=0.0,
-            interpolation="BILINEAR",
-            fill_mode="NEAREST",
-        )
-        if self.flip:
-            flip = tf.random.stateless_uniform([n], seeds[4]) < 0.5
-            out = tf.where(flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
-        return out
+    angle = uniform(0, augmentation.rotation_deg * math.pi / 180.0)
+    scale = 1.0 + uniform(1, augmentation.zoom)
+    tx = uniform(2, augmentation.shift) * width
+    ty = uniform(3, augmentation.shift) * height
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
+    # maps each output pixel to the input pixel it samples
+    transforms = tf.stack(
+        [
+            cos,
+            -sin,
+            cx - cos * cx + sin * cy - tx,
+            sin,
+            cos,
+            cy - sin * cx - cos * cy - ty,
+            tf.zeros([n]),
+            tf.zeros([n]),
+        ],
+        axis=1,
+    )
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=transforms,
+        output_shape=tf.shape(images)[1:3],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="NEAREST",
+    )
+    if augmentation.flip:
+        flip = tf.random.stateless_uniform([n], seeds[4]) < 0.5
+        out = tf.where(flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
+    return out
 
 
 def make_dataset(
@@ -106,7 +94,7 @@ def make_dataset(
         @tf.autograph.experimental.do_not_convert
         def apply(batch, batch_seed):
             img, lab = batch
-            return augmentation.apply(img, batch_seed), lab
+            return augment_batch(augmentation, img, batch_seed), lab
 
         ds = tf.data.Dataset.zip((ds, seeds)).map(apply, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -36,6 +36,12 @@ class Splits:
     class_names: tuple[str, ...]
     skipped: list[tuple[str, str]]  # (where, why)
 
+    def class_weights(self) -> dict[int, float]:
+        """Weights by inverse class frequency in the training split (rare classes count more)."""
+        counts = np.bincount(self.train.labels, minlength=len(self.class_names))
+        weights = len(self.train.labels) / (len(counts) * np.maximum(counts, 1))
+        return {i: float(w) for i, w in enumerate(weights)}
+
     def counts(self) -> dict[str, dict[str, int]]:
         return {
             split: {name: int((part.labels == i).sum()) for i, name in enumerate(self.class_names)}
@@ -99,7 +105,12 @@ def _stratified_split(labels: np.ndarray, fraction: float, seed: int):
 
 
 def _read_gray(path: Path, size: tuple[int, int]) -> np.ndarray | None:
-    data = np.fromfile(str(path), dtype=np.uint8)
+    """The image at ``path`` as gray ``size``; None when it is not a readable image (a
+    folder named x.png, a broken link or a link loop, a damaged file)."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
     image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
     if image is None:
         return None

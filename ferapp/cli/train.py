@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import signal
 import sys
 import threading
@@ -13,12 +11,21 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-import trainer  # first: sets the oneDNN crash guard before TensorFlow loads
+import trainer  # noqa: F401  (first: sets the oneDNN crash guard before TensorFlow loads)
 from ferapp.core.confusion_image import write_confusion_png
 from ferapp.core.errors import FerappError
 from ferapp.core.tensorflow_import import import_tensorflow
-
-EVENT_PREFIX = "ferapp-event "
+from trainer.protocol import (
+    ARCHITECTURE_NAMES,
+    AUGMENTATIONS,
+    MESSAGE_KINDS,
+    SCHEDULES,
+    STOP_REQUEST,
+    Augmentation,
+    TrainEvent,
+    best_model_origin,
+    summary_path,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,13 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "select the best epoch) or an image folder ROOT/<split>/<class>/*.png.",
     )
     p.add_argument("--data", type=Path, required=True, help="FER2013 .csv/.csv.gz or image folder")
-    p.add_argument("--arch", choices=trainer.ARCHITECTURE_NAMES, default="fernet")
+    p.add_argument("--arch", choices=ARCHITECTURE_NAMES, default="fernet")
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument(
         "--schedule",
-        choices=trainer.SCHEDULES,
+        choices=SCHEDULES,
         default="plateau",
         help="learning rate: halve on a val-loss plateau, or cosine decay over the epochs",
     )
@@ -46,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--augment",
         default="rotation,shift,zoom,flip",
-        help="comma-separated augmentations from rotation,shift,zoom,flip, or 'none' "
+        help=f"comma-separated augmentations from {','.join(AUGMENTATIONS)}, or 'none' "
         "(default: all four, as in the thesis)",
     )
     p.add_argument("--no-augment", action="store_true", help="same as --augment none")
@@ -80,6 +87,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if --out already holds a model or an interrupted run",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--events",
@@ -98,7 +110,7 @@ class _ProgressBar:
         self.bar: tqdm | None = None
 
     def __call__(self, event) -> None:
-        if event.kind in ("start", "averaging", "average", "flip"):
+        if event.kind in MESSAGE_KINDS and event.kind != "error":
             print(event.message, file=sys.stderr, flush=True)
         elif event.kind == "batch" and not self.quiet:
             if self.bar is None:
@@ -130,23 +142,11 @@ class _ProgressBar:
             )
 
 
-def parse_augmentation(text: str):
-    from trainer.augment import Augmentation
-
-    names = {n.strip().lower() for n in text.split(",") if n.strip()} - {"none"}
-    unknown = names - {"rotation", "shift", "zoom", "flip"}
-    if unknown:
-        raise FerappError(
-            f"unknown augmentation {', '.join(sorted(unknown))}; "
-            "use rotation, shift, zoom, flip or none"
-        )
-    full = Augmentation()
-    return Augmentation(
-        rotation_deg=full.rotation_deg if "rotation" in names else 0.0,
-        shift=full.shift if "shift" in names else 0.0,
-        zoom=full.zoom if "zoom" in names else 0.0,
-        flip="flip" in names,
-    )
+def parse_augmentation(text: str) -> Augmentation:
+    try:
+        return Augmentation.parse(text)
+    except ValueError as exc:
+        raise FerappError(str(exc)) from exc
 
 
 class StopFlag:
@@ -176,7 +176,7 @@ class StopFlag:
     def listen_on_stdin(self) -> None:
         def read() -> None:
             for line in sys.stdin:
-                if line.strip() == "stop":
+                if line.strip() == STOP_REQUEST:
                     break
             self._event.set()  # 'stop', or the parent went away (stdin closed)
 
@@ -184,7 +184,7 @@ class StopFlag:
 
 
 class EventPrinter:
-    """Prints events as `EVENT_PREFIX {json}` lines (batch events at most 10 per second)."""
+    """Prints events as protocol lines on stdout (batch events at most 10 per second)."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
@@ -196,16 +196,32 @@ class EventPrinter:
         if event.kind == "batch" and now - self._last_batch < 0.1 and event.batch != event.batches:
             return
         self._last_batch = now
-        print(EVENT_PREFIX + json.dumps(dataclasses.asdict(event)), flush=True)
+        print(event.to_line(), flush=True)
+
+
+SKIPPED_SHOWN = 10  # bad rows listed one by one; the rest are counted
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _train(args)
+    except FerappError as exc:
+        if args.events:  # the window reads the reason from the protocol, not from stderr
+            print(TrainEvent("error", message=str(exc)).to_line(), flush=True)
+        raise
+
+
+def _train(args: argparse.Namespace) -> int:
     import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
+    from trainer.config import TrainConfig
     from trainer.datasets import load_dataset
-    from trainer.training import TrainConfig, Trainer
+    from trainer.run_folder import RunFolder
+    from trainer.training import Trainer
 
     if args.out.suffix.lower() != ".keras":
         args.out = args.out.with_suffix(".keras")
+    if args.resume and args.overwrite:
+        raise FerappError("--resume and --overwrite contradict each other; choose one")
     config = TrainConfig(
         data=str(args.data),
         arch=args.arch,
@@ -223,36 +239,45 @@ def run(args: argparse.Namespace) -> int:
         init_from=str(args.init_from) if args.init_from else None,
         average_last=args.average_last,
         flip_average=args.flip_average,
-    )
+    ).validated()
+    folder = RunFolder(args.out)
+    folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
     print(f"loading {args.data} ...", file=sys.stderr)
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
     if splits.skipped:
+        shown = "".join(f"\n  {where}: {why}" for where, why in splits.skipped[:SKIPPED_SHOWN])
+        more = len(splits.skipped) - SKIPPED_SHOWN
         print(
-            f"skipped {len(splits.skipped)} malformed row(s)/file(s); first: "
-            f"{splits.skipped[0][0]}: {splits.skipped[0][1]}",
+            f"skipped {len(splits.skipped)} malformed row(s)/file(s):{shown}"
+            + (f"\n  ... and {more} more" if more > 0 else ""),
             file=sys.stderr,
         )
+    if args.overwrite:
+        folder.discard()
     stop = StopFlag()
     stop.listen_for_signals()
     on_event = _ProgressBar(args.quiet)
-    if args.events:
+    if args.events:  # the window shows events only: no second copy of each line
         stop.listen_on_stdin()
-        on_event = EventPrinter(on_event)
+        on_event = EventPrinter(lambda event: None)
+    trainer_ = Trainer(config, splits, on_event=on_event, should_stop=stop.is_set)
     try:
-        result = Trainer(config, splits, on_event=on_event, should_stop=stop.is_set).run(
-            resume=args.resume
-        )
+        result = trainer_.run(resume=None if args.overwrite else args.resume)
     except OSError as exc:
-        raise FerappError(f"cannot write the model or its logs: {exc.strerror or exc}") from exc
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise FerappError(
+            f"cannot write the model or its run files{where}: {exc.strerror or exc}"
+        ) from exc
     state = "cancelled" if result.cancelled else "finished"
-    where = trainer.best_model_origin(result.best_epoch, result.averaged, result.flipped)
+    where = best_model_origin(result.best_epoch, result.averaged, result.flipped)
     print(
         f"{state} after {result.epochs_done} epoch(s) in {result.seconds / 60:.1f} min; "
         f"best validation accuracy {result.best_val_accuracy:.2%} ({where})"
     )
-    print(f"model: {result.out}\nrun log: {args.out.with_suffix('.json')}")
+    print(f"model: {result.out}\nrun log: {summary_path(args.out)}")
     if result.report is not None:
-        print(result.report.text())
+        if not args.events:  # the window shows the report itself
+            print(result.report.text())
         image = args.out.with_name(args.out.stem + "-confusion.png")
         write_confusion_png(result.report, image)
         print(f"confusion matrix image: {image}")

@@ -25,8 +25,8 @@ from ferapp.core.export import (
     RunSummary,
     describe_detector,
 )
+from ferapp.core.frames import FrameSource
 from ferapp.core.recognizer import Recognizer
-from ferapp.core.sources import FrameSource
 
 
 @dataclass(frozen=True)

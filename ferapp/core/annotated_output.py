@@ -10,8 +10,8 @@ import numpy as np
 
 from ferapp.core.errors import FerappError
 from ferapp.core.files import PendingFile
+from ferapp.core.frames import FrameSource
 from ferapp.core.images import WRITABLE_SUFFIXES, writable_name, write_image
-from ferapp.core.sources import FrameSource
 
 VIDEO_CODECS = {".avi": "MJPG", ".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "MJPG"}
 

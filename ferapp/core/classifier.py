@@ -10,7 +10,6 @@ importing TensorFlow. A model that cannot be converted runs as a ``tf.function``
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from ferapp.core.model_file import (
     load_keras_model,
     read_metadata,
 )
+from ferapp.core.model_shapes import check_model_fits, fill_in, network_shapes
 from ferapp.core.tensorflow_import import import_tensorflow
 from ferapp.core.tflite_runtime import TfliteRunner, runtime_name
 
@@ -63,7 +63,7 @@ class EmotionClassifier:
     ) -> None:
         self._model = model
         self.source = source
-        self.info = _check_model_fits(_network_shapes(model, source), info, source)
+        self.info = check_model_fits(network_shapes(model, source), info, source)
         self.backend, self.quantized, self._run = "", False, None
         self.flatbuffer: bytes | None = None  # the converted form, when there is one
         if backend in ("auto", "tflite"):
@@ -134,7 +134,7 @@ class EmotionClassifier:
                     if clf is not None:
                         return clf
         model = load_keras_model(path)
-        info = _fill_in(metadata, _network_shapes(model, str(path)), pixel_scaling, class_names)
+        info = fill_in(metadata, network_shapes(model, str(path)), pixel_scaling, class_names)
         clf = cls(model, info, str(path), backend=backend, threads=threads, quantize=quantize)
         if clf.flatbuffer is not None:
             model_cache.store(model_cache.file_digest(path), clf.quantized, clf.flatbuffer)
@@ -160,11 +160,11 @@ class EmotionClassifier:
             model_cache.forget(where)
             return None
         shapes = (runner.input_shape, runner.output_shape)
-        info = _fill_in(metadata, shapes, pixel_scaling, class_names)
+        info = fill_in(metadata, shapes, pixel_scaling, class_names)
         clf = cls.__new__(cls)
         clf._model = None
         clf.source = str(path)
-        clf.info = _check_model_fits(shapes, info, str(path))
+        clf.info = check_model_fits(shapes, info, str(path))
         clf.backend, clf.quantized, clf._run = "tflite", quantized, runner.run
         clf.flatbuffer = data
         _check_answers(clf, str(path))
@@ -242,60 +242,3 @@ def _tf_function_runner(model, info: ModelInfo):
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-
-
-Shapes = tuple[tuple, tuple]  # (input shape, output shape), batch first
-
-
-def _network_shapes(model, where: str) -> Shapes:
-    """The input and output shapes of a Keras model; one image input and one output."""
-    inputs, outputs = model.inputs, model.outputs
-    if len(inputs) != 1:
-        raise ModelError(
-            f"{where}: the model has {len(inputs)} inputs; ferapp needs exactly one image input"
-        )
-    if len(outputs) != 1:
-        raise ModelError(f"{where}: the model has {len(outputs)} outputs; ferapp needs one")
-    return tuple(inputs[0].shape), tuple(outputs[0].shape)
-
-
-def _fill_in(
-    metadata: ModelInfo | None,
-    shapes: Shapes,
-    pixel_scaling: str | None,
-    class_names: tuple[str, ...] | None,
-) -> ModelInfo:
-    """The file's metadata, or what the network's shapes tell, with the options applied."""
-    if metadata is None:
-        shape = shapes[0]
-        if len(shape) != 4 or None in shape[1:]:
-            raise ModelError(f"input shape {shape} is not (batch, height, width, channels)")
-        metadata = ModelInfo(input_size=(int(shape[1]), int(shape[2])), channels=int(shape[3]))
-    if pixel_scaling is not None:
-        metadata = replace(metadata, pixel_scaling=pixel_scaling)
-    if class_names is not None:
-        metadata = replace(metadata, class_names=class_names)
-    return metadata
-
-
-def _check_model_fits(shapes: Shapes, info: ModelInfo, where: str) -> ModelInfo:
-    shape, out_shape = shapes
-    if len(shape) != 4 or None in shape[1:]:
-        raise ModelError(f"{where}: input shape {shape} is not (batch, height, width, channels)")
-    if (int(shape[1]), int(shape[2])) != tuple(info.input_size):
-        raise ModelError(
-            f"{where}: the metadata says input {info.input_size}, the network takes "
-            f"{tuple(shape[1:3])}"
-        )
-    if int(shape[3]) not in (1, 3) or int(shape[3]) != info.channels:
-        raise ModelError(
-            f"{where}: the network takes {shape[3]} channels, expected {info.channels} (1 or 3)"
-        )
-    if len(out_shape) != 2 or out_shape[1] != len(info.class_names):
-        raise ModelError(
-            f"{where}: the network outputs {out_shape[1:]} values but "
-            f"{len(info.class_names)} classes ({', '.join(info.class_names)}) are expected"
-        )
-    if info.pixel_scaling not in PIXEL_SCALINGS:
-        raise ModelError(f"{where}: unknown pixel scaling {info.pixel_scaling!r}")
-    return info

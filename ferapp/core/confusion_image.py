@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ferapp.core.errors import FerappError
+from ferapp.core.images import write_image
 from ferapp.core.metrics import ClassificationReport
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -70,8 +70,4 @@ def render_confusion(report: ClassificationReport, cell: int = 72) -> np.ndarray
 
 
 def write_confusion_png(report: ClassificationReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ok, data = cv2.imencode(".png", render_confusion(report))
-    if not ok:
-        raise FerappError(f"cannot encode the confusion matrix image for {path}")
-    data.tofile(str(path))
+    write_image(path, render_confusion(report))

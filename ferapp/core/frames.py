@@ -1,11 +1,75 @@
-"""Normalising whatever OpenCV or a caller hands us into a 3-channel uint8 BGR frame."""
+"""Frames: what every source yields (:class:`Frame`, :class:`FrameSource`), and turning
+whatever OpenCV or a caller hands us into a 3-channel uint8 BGR image."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ferapp.core.errors import InvalidFrameError
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a source."""
+
+    index: int
+    time_ms: float
+    image: np.ndarray
+    name: str
+
+
+class FrameSource:
+    """Base class: iterate to get frames; ``close`` releases the device or file.
+
+    ``kind`` is "camera", "video", "image" or "folder"; ``fps`` the frame rate when
+    known (else 0); ``pacing`` the seconds between frames when played in real time
+    (0: as they come); ``repeats`` says that the window shows it again and again.
+    """
+
+    kind: str = ""
+    name: str = ""
+    fps: float = 0.0
+    repeats: bool = False
+
+    @property
+    def live(self) -> bool:
+        """Frames arrive as they happen (a camera), rather than from a file."""
+        return self.kind == "camera"
+
+    @property
+    def is_stream(self) -> bool:
+        """Frames of one scene over time, where tracking and smoothing make sense."""
+        return self.kind in ("camera", "video")
+
+    @property
+    def pacing(self) -> float:
+        return 0.0
+
+    @property
+    def skipped(self) -> list[tuple[Path, str]]:
+        """Entries left out because they could not be read: (path, reason)."""
+        return []
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        """Number of frames when known in advance, else 0."""
+        return 0
+
+    def close(self) -> None:
+        """Release the underlying device or file (safe to call twice)."""
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def as_bgr(frame: np.ndarray | None) -> np.ndarray:

@@ -245,6 +245,34 @@ def load_keras_model(path: Path):  # -> keras.Model
         raise ModelError(f"{path} could not be loaded as a Keras model: {exc}") from exc
 
 
+def model_file_problem(path: str) -> str | None:
+    """Why a model file cannot be used, from what can be read without Keras (None if it
+    looks usable): missing, of another type, unreadable, or without ferapp metadata.
+
+    Quick enough for a dialog's OK button; the full check (no code in the file, shapes
+    that fit) runs when the model is loaded.
+    """
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return f"Model file {p} does not exist."
+    if p.suffix.lower() not in MODEL_SUFFIXES:
+        return f"{p.name} is not a model file ({', '.join(MODEL_SUFFIXES)})."
+    try:
+        read_architecture(p)
+        if read_metadata(p) is None:
+            return (
+                f"{p.name} carries no ferapp metadata (class names, input size, pixel "
+                "scaling); use it from the command line with --pixel-scaling."
+            )
+    except ModelError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{p.name}: {exc.strerror or exc}"
+    return None
+
+
 # --------------------------------------------------------------------------- writing
 
 

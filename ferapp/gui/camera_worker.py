@@ -17,8 +17,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ferapp.core.errors import FerappError, SourceError
+from ferapp.core.frames import FrameSource
 from ferapp.core.handoff import LatestOnly
-from ferapp.core.sources import FrameSource, open_source
+from ferapp.core.sources import open_source
 from ferapp.gui.threads import lower_thread_priority
 
 RETRY_SECONDS = 5

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+from PySide6.QtCore import QObject, Signal
 
-from ferapp.core.sources import opencv_quiet
+from ferapp.core.captures import opencv_quiet
 
 PROBE_INDICES = range(4)
 
@@ -46,3 +48,21 @@ def list_cameras() -> list[tuple[int, str]]:
             cameras.append((index, names[index] if index < len(names) else f"camera {index}"))
         capture.release()
     return cameras
+
+
+class CameraSearch(QObject):
+    """Lists cameras on a worker thread (opening each one can take seconds on Windows and
+    macOS) and hands the list to the UI thread through ``found``."""
+
+    found = Signal(list)
+
+    def __init__(self, lister: Callable[[], list[tuple[int, str]]]) -> None:
+        super().__init__()
+        self.lister = lister
+
+    def run(self) -> None:
+        try:
+            cameras = self.lister()
+        except Exception:  # a failed probe means no camera to offer
+            cameras = []
+        self.found.emit(cameras)

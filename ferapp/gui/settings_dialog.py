@@ -7,18 +7,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QColorDialog,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -30,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ferapp.core.colors import THESIS_PALETTE, ink_for, resolve_palette, to_hex
 from ferapp.core.crop import CropSettings
 from ferapp.core.detection import (
     DETECTOR_NAMES,
@@ -39,16 +34,11 @@ from ferapp.core.detection import (
     PARAMETERS,
     DetectorSettings,
 )
-from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import (
-    MODEL_SUFFIXES,
-    check_architecture_is_safe,
-    read_architecture,
-    read_metadata,
-)
+from ferapp.core.model_file import model_file_problem
 from ferapp.core.smoothing import MAX_SMOOTHING
-from ferapp.gui.cameras import list_cameras
+from ferapp.gui.cameras import CameraSearch, list_cameras
+from ferapp.gui.color_choice import ColorChoice
 from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_job
 
@@ -61,47 +51,6 @@ LABELS = {
     "min_neighbors": "Minimum neighbours",
     "min_size": "Minimum face size",
 }
-
-
-def check_model_file(path: str) -> str | None:
-    """Why a model file cannot be used (None if it looks usable); nothing from it is run."""
-    if not path:
-        return None
-    p = Path(path)
-    if not p.is_file():
-        return f"Model file {p} does not exist."
-    if p.suffix.lower() not in MODEL_SUFFIXES:
-        return f"{p.name} is not a model file ({', '.join(MODEL_SUFFIXES)})."
-    try:
-        check_architecture_is_safe(read_architecture(p), p.name)
-        if read_metadata(p) is None:
-            return (
-                f"{p.name} carries no ferapp metadata (class names, input size, pixel "
-                "scaling); use it from the command line with --pixel-scaling."
-            )
-    except FerappError as exc:
-        return str(exc)
-    except OSError as exc:
-        return f"{p.name}: {exc.strerror or exc}"
-    return None
-
-
-class CameraSearch(QObject):
-    """Lists cameras on a worker thread (opening each one can take seconds on Windows and
-    macOS) and hands the list to the UI thread through ``found``."""
-
-    found = Signal(list)
-
-    def __init__(self, lister: Callable[[], list[tuple[int, str]]]) -> None:
-        super().__init__()
-        self.lister = lister
-
-    def run(self) -> None:
-        try:
-            cameras = self.lister()
-        except Exception:  # a failed probe means no camera to offer
-            cameras = []
-        self.found.emit(cameras)
 
 
 def _spin_box(name: str, value: float) -> QSpinBox | QDoubleSpinBox:
@@ -135,7 +84,6 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("ferapp settings")
         self.settings = settings
-        self.colors = dict(settings.colors)
 
         self.model_edit = QLineEdit(settings.model_path)
         self.model_edit.setPlaceholderText("the shipped default model")
@@ -215,28 +163,7 @@ class SettingsDialog(QDialog):
         crop_form.addRow("Box crop, top/bottom", self.offset_y)
         crop_form.addRow("Smoothing over frames", self.smoothing)
 
-        colors_box = QGroupBox("Box colours")
-        grid = QGridLayout(colors_box)
-        self.color_buttons: dict[str, QPushButton] = {}
-        for i, emotion in enumerate(EMOTIONS):
-            button = QPushButton(emotion)
-            button.setToolTip(f"Choose the colour of {emotion} boxes and bars")
-            button.clicked.connect(lambda _=False, e=emotion: self._choose_color(e))
-            self.color_buttons[emotion] = button
-            grid.addWidget(button, i // 4, i % 4)
-        presets = QHBoxLayout()
-        default = QPushButton("ferapp colours")
-        default.setToolTip("ferapp's default colours: the thesis's, with fear orange")
-        default.clicked.connect(lambda: self._set_colors({}))
-        thesis = QPushButton("Thesis colours")
-        thesis.setToolTip("The thesis's table 5.1 exactly (fear and neutral both green)")
-        thesis.clicked.connect(
-            lambda: self._set_colors({k: to_hex(v) for k, v in THESIS_PALETTE.items()})
-        )
-        presets.addWidget(default)
-        presets.addWidget(thesis)
-        grid.addLayout(presets, 2, 0, 1, 4)
-        self._paint_color_buttons()
+        self.colors_box = ColorChoice(settings.colors)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -247,7 +174,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(general)
         layout.addWidget(detector_box)
         layout.addWidget(crop_box)
-        layout.addWidget(colors_box)
+        layout.addWidget(self.colors_box)
         layout.addWidget(buttons)
 
     @staticmethod
@@ -307,27 +234,6 @@ class SettingsDialog(QDialog):
             else f"{count} camera{'s' if count > 1 else ''} found"
         )
 
-    def _choose_color(self, emotion: str) -> None:
-        current = QColor(to_hex(resolve_palette(self.colors)[emotion]))
-        chosen = QColorDialog.getColor(current, self, f"Colour for {emotion}")
-        if chosen.isValid():
-            self.colors[emotion] = chosen.name()
-            self._paint_color_buttons()
-
-    def _set_colors(self, colors: dict[str, str]) -> None:
-        self.colors = dict(colors)
-        self._paint_color_buttons()
-
-    def _paint_color_buttons(self) -> None:
-        """Each button in its emotion's true colour, its text black or white to stay readable."""
-        palette = resolve_palette(self.colors)
-        for emotion, button in self.color_buttons.items():
-            rgb = palette[emotion]
-            button.setStyleSheet(
-                f"QPushButton {{ background-color: {to_hex(rgb)}; color: {to_hex(ink_for(rgb))};"
-                " border: 1px solid #555; padding: 4px; }"
-            )
-
     def result_settings(self) -> AppSettings:
         """The edited settings (call after exec() returned Accepted)."""
         source = self.source_combo.currentData()
@@ -340,12 +246,12 @@ class SettingsDialog(QDialog):
             source=str(source),
             detector=DetectorSettings(detector=self.detector_combo.currentData(), **values),
             crop=CropSettings(self.offset_x.value(), self.offset_y.value(), self.align.isChecked()),
-            colors=dict(self.colors),
+            colors=dict(self.colors_box.colors),
             smoothing=self.smoothing.value(),
         )
 
     def accept(self) -> None:
-        problem = check_model_file(self.model_edit.text().strip())
+        problem = model_file_problem(self.model_edit.text().strip())
         if problem is None:
             try:
                 self.result_settings().detector.validated()

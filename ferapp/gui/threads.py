@@ -72,9 +72,7 @@ def start_job(worker: QObject, name: str, ended: SignalInstance) -> QThread:
     def forget() -> None:
         thread.wait()  # finished is emitted just before the thread really ends
         if entry in _JOBS:
-            _JOBS.remove(entry)
-        worker.deleteLater()
-        thread.deleteLater()
+            _JOBS.remove(entry)  # Python frees both once the caller lets go of them too
 
     thread.finished.connect(forget)
     return thread

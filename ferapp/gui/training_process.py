@@ -1,26 +1,28 @@
 """Runs `ferapp train --events` as a child process and turns its output into Qt signals.
 
 A separate process keeps the window alive if training crashes, makes Stop real, and
-lets the trainer set its oneDNN guard before TensorFlow loads. In a frozen build the
-application binary itself runs the sub-command.
+lets the trainer set its oneDNN guard before TensorFlow loads. The conversation follows
+:mod:`trainer.protocol`. In a frozen build the application binary itself runs the
+sub-command.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
-from ferapp.cli.train import EVENT_PREFIX
 from ferapp.core.locations import ferapp_command
+from trainer.protocol import STOP_REQUEST, TrainEvent
 
 STOP_GRACE_MS = 15_000
+CRASH_MARKERS = ("Traceback", "MemoryError", "Segmentation fault")
 
 
 class TrainingProcess(QObject):
     event = Signal(dict)  # a TrainEvent as a dict
     output = Signal(str)  # any other line, for the log
-    finished = Signal(int, str)  # exit code, last error line ("" if none)
+    finished = Signal(int, str)  # exit code, the error that ended the run ("" if none)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,7 +54,7 @@ class TrainingProcess(QObject):
         """Ask for a clean stop (the best checkpoint is kept); kill if it does not come."""
         if not self.running:
             return
-        self.process.write(b"stop\n")
+        self.process.write(f"{STOP_REQUEST}\n".encode())
         self.process.waitForBytesWritten(1000)
 
     def kill(self) -> None:
@@ -70,17 +72,15 @@ class TrainingProcess(QObject):
             self._line(line.rstrip("\r"))
 
     def _line(self, line: str) -> None:
-        if line.startswith(EVENT_PREFIX):
-            try:
-                self.event.emit(json.loads(line[len(EVENT_PREFIX) :]))
-                return
-            except ValueError:
-                pass
-        if not line.strip():
+        event = TrainEvent.from_line(line)
+        if event is not None:
+            if event.kind == "error":
+                self._last_error = event.message
+            self.event.emit(asdict(event))
             return
-        if line.startswith("ferapp train: error:"):
-            self._last_error = line.removeprefix("ferapp train: error:").strip()
-        elif line.startswith(("Traceback", "MemoryError", "Segmentation fault")):
+        if not line.strip() or line.startswith("ferapp train: error:"):
+            return  # the error event carried it
+        if line.startswith(CRASH_MARKERS):
             self._last_error = f"training failed: {line.strip()}"
         self.output.emit(line)
 

@@ -23,10 +23,12 @@ from tests.support import (
     run_module,
     write_csv,
 )
-from trainer.augment import Augmentation
+from trainer.config import TrainConfig
 from trainer.datasets import load_dataset
 from trainer.flip_average import INFO_KEY, is_flip_averaged, with_flip_average
-from trainer.training import TrainConfig, Trainer, run_dir
+from trainer.protocol import Augmentation
+from trainer.run_folder import run_dir
+from trainer.training import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ferapp.core.captures import _is_container_complaint
 from ferapp.core.quiet_stderr import stderr_filtered
-from ferapp.core.sources import _is_container_complaint
 from ferapp.core.tensorflow_import import is_notice
 
 

@@ -12,18 +12,22 @@ import keras
 import numpy as np
 import pytest
 
-import trainer
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import load_keras_model, read_metadata, save_model
 from tests.support import striped_faces, write_csv
+from trainer import protocol
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
-from trainer.augment import Augmentation, make_dataset
+from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
+from trainer.config import TrainConfig
 from trainer.datasets import load_dataset
+from trainer.finishing import Candidate, finish_flip
 from trainer.flip_average import is_flip_averaged, with_flip_average
-from trainer.training import TrainConfig, Trainer, run_dir
+from trainer.protocol import Augmentation
+from trainer.run_folder import run_dir
+from trainer.training import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,7 @@ def test_parameter_counts():
     assert counts["thesis2"] == 102_055  # 0.3 % off the thesis's 101,735 (see architectures.py)
     assert counts["thesis1"] == 493_063  # the described convolutions alone exceed 329,031
     assert counts["fernet"] < 1_500_000
-    assert counts == trainer.PARAMETER_COUNTS  # the table menus show without building models
+    assert counts == protocol.PARAMETER_COUNTS  # the table menus show without building models
 
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
@@ -293,13 +297,14 @@ def test_flip_averaging_that_scores_higher_is_saved_into_the_model(tmp_path, tin
     out.write_bytes(learned.out.read_bytes())
     config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(out), flip_average=True)
     trainer_ = Trainer(config, load_dataset(tiny_csv))
-    trainer_.best_val = 0.0  # as if the best epoch had scored nothing: the flip must win
-    trainer_._finish_flip_average()
-    assert trainer_.flipped["kept"] and trainer_.best_val == trainer_.flipped["val_accuracy"] > 0.5
+    # as if the best epoch had scored nothing: the flip must win
+    candidate = Candidate(out, trainer_.info, trainer_.splits, best_val=0.0)
+    flipped = finish_flip(candidate, trainer_.say)
+    assert flipped["kept"] and candidate.best_val == flipped["val_accuracy"] > 0.5
     assert is_flip_averaged(load_keras_model(out))
     assert read_metadata(out).extra["test_time_flip"] is True
     assert read_metadata(out).extra["architecture"] == "thesis2"
-    trainer_._finish_flip_average()  # a finished run resumed: nothing wrapped twice
+    assert finish_flip(candidate, trainer_.say) is None  # a finished run resumed: not twice
     assert (
         load_keras_model(out).count_params()
         == load_keras_model(learned.out).count_params() + 48 * 48
@@ -307,9 +312,9 @@ def test_flip_averaging_that_scores_higher_is_saved_into_the_model(tmp_path, tin
 
 
 def test_the_saved_model_is_described_by_where_it_came_from():
-    assert trainer.best_model_origin(7) == "epoch 7"
+    assert protocol.best_model_origin(7) == "epoch 7"
     averaged = {"epochs": 5, "kept": True}
-    assert trainer.best_model_origin(7, averaged) == "the average of the last 5 epochs"
-    assert trainer.best_model_origin(7, {**averaged, "kept": False}, {"kept": True}) == (
+    assert protocol.best_model_origin(7, averaged) == "the average of the last 5 epochs"
+    assert protocol.best_model_origin(7, {**averaged, "kept": False}, {"kept": True}) == (
         "epoch 7 with flip averaging"
     )

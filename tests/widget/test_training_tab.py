@@ -8,8 +8,8 @@ import pytest
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.locations import find_default_model
+from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
-from ferapp.gui.training_tab import DatasetCheck
 from tests.support import write_csv
 
 RUN_MS = 240_000
@@ -33,19 +33,19 @@ def window(qtbot, tmp_path):
 
 
 def configure(tab, data, out, arch="thesis2", epochs=2):
-    tab.data_edit.setText(str(data))
-    tab.arch_combo.setCurrentIndex(tab.arch_combo.findData(arch))
-    tab.epochs.setValue(epochs)
-    tab.batch.setValue(32)
-    tab.out_edit.setText(str(out))
+    tab.form.data_edit.setText(str(data))
+    tab.form.arch_combo.setCurrentIndex(tab.form.arch_combo.findData(arch))
+    tab.form.epochs.setValue(epochs)
+    tab.form.batch.setValue(32)
+    tab.form.out_edit.setText(str(out))
 
 
 def test_dataset_is_checked_when_chosen(qtbot, window, tiny_data):
     tab = window.training
     tab.check_dataset(str(tiny_data))
-    qtbot.waitUntil(lambda: "training and" in tab.data_status.text(), timeout=60_000)
-    assert "150 training and 42 validation images" in tab.data_status.text()
-    assert tab.counts_table.item(3, 0).text() == "21"  # happy rows in the training split
+    qtbot.waitUntil(lambda: "training and" in tab.form.data_status.text(), timeout=60_000)
+    assert "150 training and 42 validation images" in tab.form.data_status.text()
+    assert tab.form.counts_table.item(3, 0).text() == "21"  # happy rows in the training split
 
 
 def test_a_dataset_check_reports_progress_and_can_be_cancelled(qtbot, tmp_path):
@@ -80,29 +80,29 @@ def test_closing_while_a_dataset_is_checked_stops_the_check(qtbot, window, tmp_p
     tab.shutdown()  # returns once the check has stopped, long before 6,000 rows are read
     assert threads and all(thread.isFinished() for thread in threads)
     qtbot.wait(300)  # a finished check's result would arrive now; a cancelled one has none
-    assert "training and" not in tab.data_status.text()
+    assert "training and" not in tab.form.data_status.text()
 
 
 def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, happy_model_path):
     tab = window.training
     configure(tab, tiny_data, "out.keras", arch="thesis2")
     default = str(find_default_model())
-    tab.start_combo.setCurrentIndex(tab.start_combo.findData(default))
-    tab._start_chosen()  # as when the user picks "The default model"
-    assert tab.arch_combo.currentData() == "fernet" and not tab.arch_combo.isEnabled()
-    assert tab.learning_rate.value() == pytest.approx(1e-4)  # fine-tuning, not from scratch
+    tab.form.start_combo.setCurrentIndex(tab.form.start_combo.findData(default))
+    tab.form._start_chosen()  # as when the user picks "The default model"
+    assert tab.form.arch_combo.currentData() == "fernet" and not tab.form.arch_combo.isEnabled()
+    assert tab.form.learning_rate.value() == pytest.approx(1e-4)  # fine-tuning, not from scratch
     assert "--average-last" not in tab.train_arguments()  # off by default
-    tab.average_last.setValue(5)
+    tab.form.average_last.setValue(5)
     args = tab.train_arguments()
     assert args[args.index("--init-from") + 1] == default and "fernet" in args
     assert args[args.index("--average-last") + 1] == "5"
     assert "--flip-average" in args  # on by default
-    tab.flip_average.setChecked(False)
+    tab.form.flip_average.setChecked(False)
     assert "--flip-average" not in tab.train_arguments()
     # a model without the trainer's architecture name cannot be continued: said, and reset
-    tab.set_start_model(str(happy_model_path))
+    tab.form.set_start_model(str(happy_model_path))
     assert "not made by ferapp's trainer" in tab.message.text()
-    assert tab.start_combo.currentData() == "" and tab.arch_combo.isEnabled()
+    assert tab.form.start_combo.currentData() == "" and tab.form.arch_combo.isEnabled()
     assert "--init-from" not in tab.train_arguments()
 
 
@@ -116,11 +116,14 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, t
     assert finished.args == [0], tab.log_view.toPlainText()
     assert len(tab.history) == 2
     assert "with flip averaging: validation accuracy" in tab.log_view.toPlainText()
-    xs, ys = tab.curves["val_accuracy"].getData()
+    xs, ys = tab.plots.curves["val_accuracy"].getData()
     assert list(xs) == [1, 2] and len(ys) == 2
     assert tab.progress.value() == tab.progress.maximum()
-    assert tab.report_table.item(0, 0) is not None  # precision/recall filled in
-    assert tab.confusion_image.image is not None and tab.confusion_image.image.shape == (7, 7)
+    assert tab.plots.report_table.item(0, 0) is not None  # precision/recall filled in
+    assert (
+        tab.plots.confusion_image.image is not None
+        and tab.plots.confusion_image.image.shape == (7, 7)
+    )
     assert "Finished" in tab.progress_label.text()
     assert tab.use_button.isEnabled()
     tab.use_button.click()
@@ -154,8 +157,8 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
         writer.writerow([3, "1 2 3", "Training"])
         writer.writerow([3, " ".join(["9"] * 2304), "Training"])
     tab.check_dataset(str(bad))
-    qtbot.waitUntil(lambda: "malformed" in tab.data_status.text(), timeout=60_000)
-    assert "line 2" in tab.data_status.text()
+    qtbot.waitUntil(lambda: "malformed" in tab.form.data_status.text(), timeout=60_000)
+    assert "line 2" in tab.form.data_status.text()
     configure(tab, bad, tmp_path / "bad.keras")
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
         tab.start()

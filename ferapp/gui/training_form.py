@@ -1,0 +1,266 @@
+"""The Training tab's form: dataset, starting point, architecture and settings, output file.
+
+Layout and choices only; the tab (:mod:`ferapp.gui.training_tab`) runs what it describes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import FerappError
+from ferapp.core.locations import find_default_model
+from ferapp.core.model_file import read_metadata
+from ferapp.gui.widgets import fitted_table
+from trainer.protocol import ARCHITECTURE_NAMES, AUGMENTATIONS, PARAMETER_COUNTS
+from trainer.run_folder import RunFolder
+
+
+class TrainingForm(QWidget):
+    """Emits ``dataset_chosen(path)`` when a dataset is picked or typed, ``problem(text)``
+    when a choice cannot be used."""
+
+    dataset_chosen = Signal(str)
+    problem = Signal(str)
+
+    def __init__(self, models_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.models_dir = models_dir
+        self.data_edit = QLineEdit()
+        self.data_edit.setPlaceholderText("FER2013 .csv / .csv.gz, or an image folder")
+        self.data_edit.editingFinished.connect(
+            lambda: self.dataset_chosen.emit(self.data_edit.text())
+        )
+        pick_file = QPushButton("File...")
+        pick_file.clicked.connect(self._pick_file)
+        pick_folder = QPushButton("Folder...")
+        pick_folder.clicked.connect(self._pick_folder)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_edit, 1)
+        data_row.addWidget(pick_file)
+        data_row.addWidget(pick_folder)
+        self.data_status = QLabel("Choose a dataset.")
+        self.data_status.setWordWrap(True)
+        self.counts_table = fitted_table(list(EMOTIONS), ["train", "validation"])
+        self.skip_bad = QCheckBox("Skip malformed rows")
+        self.skip_bad.setToolTip("Leave out rows or files that cannot be read (they are counted)")
+
+        self.arch_combo = QComboBox()
+        for name in ARCHITECTURE_NAMES:
+            self.arch_combo.addItem(f"{name} ({PARAMETER_COUNTS[name]:,} parameters)", name)
+        self.arch_combo.setCurrentIndex(ARCHITECTURE_NAMES.index("mini_xception"))
+        self.arch_combo.setToolTip(
+            "thesis1-3 and mini_xception are the thesis's; fernet is ferapp's"
+        )
+        self.epochs = self._spin(1, 1000, 30, "Passes over the training images")
+        self.batch = self._spin(1, 4096, 64, "Images per training step")
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(5)
+        self.learning_rate.setRange(1e-5, 1.0)
+        self.learning_rate.setSingleStep(1e-4)
+        self.learning_rate.setValue(1e-3)
+        self.learning_rate.setToolTip("Adam's step size (1e-4 when fine-tuning a trained model)")
+        self.average_last = self._spin(0, 1000, 0, "")
+        self.average_last.setSpecialValueText("off")
+        self.average_last.setSuffix(" epochs")
+        self.average_last.setToolTip(
+            "Average the weights of the last epochs (stochastic weight averaging); the "
+            "average replaces the best epoch when it scores higher on validation"
+        )
+        self.flip_average = QCheckBox("Average each face with its mirror image")
+        self.flip_average.setChecked(True)
+        self.flip_average.setToolTip(
+            "At the end, build test-time flip averaging into the model (two passes per "
+            "face); kept when it scores higher on validation"
+        )
+        self.augment_boxes = {name: QCheckBox(name) for name in AUGMENTATIONS}
+        augment_row = QHBoxLayout()
+        for box in self.augment_boxes.values():
+            box.setChecked(True)
+            box.setToolTip("The thesis's augmentation, applied to each training image on the fly")
+            augment_row.addWidget(box)
+        self.out_edit = QLineEdit()
+        self.out_edit.setToolTip("Where the best model is saved (a .keras file)")
+        pick_out = QPushButton("Save as...")
+        pick_out.clicked.connect(self._pick_out)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out_edit, 1)
+        out_row.addWidget(pick_out)
+        self.arch_combo.currentIndexChanged.connect(self._default_out)
+        self._default_out()
+        self.start_combo = QComboBox()
+        self.start_combo.addItem("New model (random weights)", "")
+        default = find_default_model()
+        if default is not None:
+            self.start_combo.addItem("The default model", str(default))
+        self.start_combo.addItem("Model file...", "<file>")
+        self.start_combo.setToolTip(
+            "Continue from a trained model's weights (fine-tuning), for example on your "
+            "own labelled images; the architecture follows the model"
+        )
+        self.start_combo.activated.connect(self._start_chosen)
+
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Dataset", data_row)
+        form.addRow("", self.data_status)
+        form.addRow("", self.counts_table)
+        form.addRow("", self.skip_bad)
+        form.addRow("Start from", self.start_combo)
+        form.addRow("Architecture", self.arch_combo)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Augmentation", augment_row)
+        form.addRow("Average the last", self.average_last)
+        form.addRow("At test time", self.flip_average)
+        form.addRow("Save model to", out_row)
+
+    @staticmethod
+    def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(lo, hi)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    # ------------------------------------------------------------------ choices
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "FER2013 CSV", "", "FER2013 CSV (*.csv *.csv.gz *.gz);;All files (*)"
+        )
+        if path:
+            self.data_edit.setText(path)
+            self.dataset_chosen.emit(path)
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Image folder (ROOT/<split>/<class>/)")
+        if path:
+            self.data_edit.setText(path)
+            self.dataset_chosen.emit(path)
+
+    def _pick_out(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the model as", self.out_edit.text(), "Keras model (*.keras)"
+        )
+        if path:
+            self.out_edit.setText(path)
+
+    def _start_chosen(self) -> None:
+        """A start model fixes the architecture; fine-tuning wants a smaller learning rate."""
+        data = self.start_combo.currentData()
+        if data == "<file>":
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Start from a model", "", "Keras model (*.keras)"
+            )
+            self.set_start_model(path)  # "" (cancelled): back to new random weights
+            return
+        self.set_start_model(data)
+
+    def set_start_model(self, path: str) -> None:
+        """Start the next run from ``path`` ("" = new random weights); problems are told."""
+        if not path:
+            self.start_combo.setCurrentIndex(0)
+            self.arch_combo.setEnabled(True)
+            return
+        problem, arch = None, None
+        try:
+            info = read_metadata(Path(path))
+            arch = (info.extra or {}).get("architecture") if info else None
+        except (FerappError, OSError) as exc:
+            problem = str(exc)
+        if problem is None and arch not in ARCHITECTURE_NAMES:
+            problem = (
+                f"{Path(path).name} was not made by ferapp's trainer (its architecture is "
+                "unknown), so training cannot continue from it."
+            )
+        if problem is not None:
+            self.set_start_model("")
+            self.problem.emit(problem)
+            return
+        at = self.start_combo.findData(path)
+        if at < 0:
+            self.start_combo.insertItem(self.start_combo.count() - 1, Path(path).name, path)
+            at = self.start_combo.findData(path)
+        self.start_combo.setCurrentIndex(at)
+        self.arch_combo.setCurrentIndex(self.arch_combo.findData(arch))
+        self.arch_combo.setEnabled(False)
+        self.learning_rate.setValue(min(self.learning_rate.value(), 1e-4))
+
+    def _default_out(self) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M")
+        self.out_edit.setText(
+            str(self.models_dir / f"{self.arch_combo.currentData()}-{stamp}.keras")
+        )
+
+    def train_arguments(self) -> list[str]:
+        """The `ferapp train` arguments this form describes."""
+        augment = [n for n, box in self.augment_boxes.items() if box.isChecked()]
+        args = [
+            "--data",
+            self.data_edit.text().strip(),
+            "--arch",
+            self.arch_combo.currentData(),
+            "--epochs",
+            str(self.epochs.value()),
+            "--batch-size",
+            str(self.batch.value()),
+            "--learning-rate",
+            repr(self.learning_rate.value()),
+            "--augment",
+            ",".join(augment) or "none",
+            "--out",
+            self.out_edit.text().strip(),
+        ]
+        if self.skip_bad.isChecked():
+            args.append("--skip-bad-rows")
+        if self.start_combo.currentData():
+            args += ["--init-from", self.start_combo.currentData()]
+        if self.average_last.value():
+            args += ["--average-last", str(self.average_last.value())]
+        if self.flip_average.isChecked():
+            args.append("--flip-average")
+        return args
+
+
+def ask_about_existing_run(parent: QWidget, out: Path) -> list[str] | None:
+    """Extra arguments when ``out`` already holds a model or a run: continue it or
+    replace it, as the user says; None when the user cancels."""
+    folder = RunFolder(out)
+    if not out.exists() and not folder.exists():
+        return []
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "The model file exists",
+        f"{out.name} already holds a model"
+        + (" and an interrupted run that can be continued." if folder.exists() else ".")
+        + " Replace it with a new run?",
+        parent=parent,
+    )
+    resume = box.addButton("Continue it", QMessageBox.ButtonRole.AcceptRole)
+    replace = box.addButton("Replace it", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    resume.setEnabled(folder.exists())
+    box.exec()
+    if box.clickedButton() is resume:
+        return ["--resume"]
+    if box.clickedButton() is replace:
+        return ["--overwrite"]
+    return None

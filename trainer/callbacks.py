@@ -1,0 +1,89 @@
+"""Keras callbacks of a run: progress events and checkpoints per epoch, and the schedule."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+import keras
+
+from trainer.config import TrainConfig
+from trainer.protocol import TrainEvent
+
+if TYPE_CHECKING:
+    from trainer.training import Trainer
+
+
+class EpochReporter(keras.callbacks.Callback):
+    """Turns Keras callbacks into TrainEvents, hands each finished epoch to the trainer
+    (metrics, checkpoints) and honours a stop request after the current batch."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        super().__init__()
+        self.t = trainer
+        self._epoch_start = 0.0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+        self._epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        t = self.t
+        if t.should_stop():
+            self.model.stop_training = True
+            t.cancelled = True
+        elapsed = time.perf_counter() - self._epoch_start
+        per_batch = elapsed / (batch + 1)
+        remaining_batches = (t.batches - batch - 1) + (t.config.epochs - self._epoch) * t.batches
+        t.emit(
+            TrainEvent(
+                "batch",
+                self._epoch,
+                t.config.epochs,
+                batch + 1,
+                t.batches,
+                {k: float(v) for k, v in (logs or {}).items()},
+                time.perf_counter() - t.started,
+                per_batch * remaining_batches,
+            )
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        logs["learning_rate"] = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
+        logs["seconds"] = time.perf_counter() - self._epoch_start
+        logs["epoch"] = epoch + 1
+        self.t.end_epoch(self.model, epoch + 1, logs)
+
+
+def schedule_callbacks(c: TrainConfig) -> list[keras.callbacks.Callback]:
+    """Learning rate (halved on a validation-loss plateau, or cosine decay after a short
+    warm-up) and early stopping on validation accuracy."""
+    callbacks: list[keras.callbacks.Callback] = []
+    if c.schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=c.plateau_patience, min_lr=1e-6
+            )
+        )
+    else:
+        warmup = min(3, max(c.epochs // 10, 0))
+
+        def cosine(epoch: int, lr: float) -> float:
+            if epoch < warmup:
+                return c.learning_rate * (epoch + 1) / (warmup + 1)
+            progress = (epoch - warmup) / max(c.epochs - warmup, 1)
+            return 1e-6 + 0.5 * (c.learning_rate - 1e-6) * (1 + math.cos(math.pi * progress))
+
+        callbacks.append(keras.callbacks.LearningRateScheduler(cosine))
+    if c.early_stopping:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", patience=c.early_stopping, mode="max"
+            )
+        )
+    return callbacks

@@ -1,0 +1,89 @@
+"""What defines a training run and what it gives back (no Keras: the window reads them too)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ferapp.core.errors import FerappError
+from ferapp.core.metrics import ClassificationReport
+from trainer.protocol import ARCHITECTURE_NAMES, SCHEDULES, Augmentation
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved with the run so it can be resumed and reported."""
+
+    data: str
+    arch: str = "fernet"
+    out: str = "model.keras"
+    epochs: int = 50
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    schedule: str = "plateau"
+    label_smoothing: float = 0.0
+    class_weights: bool = False
+    augmentation: Augmentation = field(default_factory=Augmentation)
+    early_stopping: int = 12  # patience in epochs, 0 = off
+    plateau_patience: int = 5
+    seed: int = 1234
+    skip_bad_rows: bool = False
+    init_from: str | None = None  # start from this model's weights (same architecture)
+    average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
+    flip_average: bool = False  # build test-time flip averaging into the output if it helps
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        data = dict(data)
+        data["augmentation"] = Augmentation(**data.get("augmentation", {}))
+        return cls(**data)
+
+    def validated(self) -> TrainConfig:
+        """Return self, or raise FerappError naming the first setting out of range."""
+        if self.arch not in ARCHITECTURE_NAMES:
+            raise FerappError(
+                f"unknown architecture {self.arch!r}; choose {', '.join(ARCHITECTURE_NAMES)}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise FerappError(f"unknown schedule {self.schedule!r}; choose {', '.join(SCHEDULES)}")
+        checks = (
+            ("--epochs", self.epochs, 1 <= self.epochs <= 100_000, "at least 1"),
+            ("--batch-size", self.batch_size, 1 <= self.batch_size <= 65_536, "1..65536"),
+            (
+                "--learning-rate",
+                self.learning_rate,
+                math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10,
+                "a positive number up to 10",
+            ),
+            (
+                "--label-smoothing",
+                self.label_smoothing,
+                0 <= self.label_smoothing < 1,
+                "at least 0 and below 1",
+            ),
+            ("--early-stopping", self.early_stopping, self.early_stopping >= 0, "0 (off) or more"),
+            ("--average-last", self.average_last, self.average_last >= 0, "0 (off) or more"),
+        )
+        for option, value, ok, allowed in checks:
+            if not ok:
+                raise FerappError(f"{option} must be {allowed}, got {value}")
+        return self
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    epochs_done: int
+    best_epoch: int
+    best_val_accuracy: float
+    cancelled: bool
+    seconds: float
+    history: list[dict[str, float]]
+    report: ClassificationReport | None
+    averaged: dict[str, Any] | None = None  # epochs averaged, their accuracy, kept or not
+    flipped: dict[str, Any] | None = None  # accuracy with flip averaging, kept or not

@@ -1,0 +1,156 @@
+"""How a training run talks to whoever watches it: the window, the terminal, a script.
+
+Keras-free (an import contract checks it), so the window can read it without loading
+TensorFlow. It holds the catalogue a form needs (architectures, schedules,
+augmentations), the events a run reports, how they travel as lines of a child
+process's output, the stop request going the other way, and the run summary written
+beside the model.
+
+Wire format: with ``ferapp train --events``, every event is one stdout line
+``ferapp-event {json}``; an error the run cannot go on from is an event of kind
+``error`` (its message is the user's); writing ``stop`` and a newline to the child's
+stdin ends the run after the current batch, keeping the best model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# ------------------------------------------------------------------ the catalogue
+ARCHITECTURE_NAMES = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
+# Their parameter counts for 48x48x1 input and 7 classes (checked by the tests).
+PARAMETER_COUNTS = {
+    "thesis1": 493_063,
+    "thesis2": 102_055,
+    "thesis3": 1_485_831,
+    "mini_xception": 58_423,
+    "fernet": 1_094_335,
+}
+SCHEDULES = ("plateau", "cosine")
+AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Thesis defaults: rotation +-10 degrees, shifts 0.1, zoom 0.1, horizontal flip."""
+
+    rotation_deg: float = 10.0
+    shift: float = 0.1
+    zoom: float = 0.1
+    flip: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rotation_deg or self.shift or self.zoom or self.flip)
+
+    @classmethod
+    def parse(cls, text: str) -> Augmentation:
+        """'rotation,shift,zoom,flip' (any of them) or 'none'; ValueError naming unknown ones."""
+        names = {n.strip().lower() for n in text.split(",") if n.strip()} - {"none"}
+        unknown = names - set(AUGMENTATIONS)
+        if unknown:
+            raise ValueError(
+                f"unknown augmentation {', '.join(sorted(unknown))}; use "
+                f"{', '.join(AUGMENTATIONS)} or none"
+            )
+        full = cls()
+        return cls(
+            rotation_deg=full.rotation_deg if "rotation" in names else 0.0,
+            shift=full.shift if "shift" in names else 0.0,
+            zoom=full.zoom if "zoom" in names else 0.0,
+            flip="flip" in names,
+        )
+
+
+# ------------------------------------------------------------------ events
+EVENT_PREFIX = "ferapp-event "
+STOP_REQUEST = "stop"
+EVENT_KINDS = ("start", "batch", "epoch", "averaging", "average", "flip", "end", "error")
+# Kinds whose message is a line for the log.
+MESSAGE_KINDS = ("start", "averaging", "average", "flip", "error")
+
+
+@dataclass
+class TrainEvent:
+    """A progress report; ``kind`` is one of EVENT_KINDS (averaging: begun, average: scored)."""
+
+    kind: str
+    epoch: int = 0  # 1-based epoch the event belongs to
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    logs: dict[str, float] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+    message: str = ""
+
+    def to_line(self) -> str:
+        return EVENT_PREFIX + json.dumps(asdict(self))
+
+    @classmethod
+    def from_line(cls, line: str) -> TrainEvent | None:
+        """The event a line carries, or None for any other line (or a garbled one)."""
+        if not line.startswith(EVENT_PREFIX):
+            return None
+        try:
+            data = json.loads(line[len(EVENT_PREFIX) :])
+            return cls(**data) if data.get("kind") in EVENT_KINDS else None
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+
+# ------------------------------------------------------------------ the run summary
+def summary_path(out: Path) -> Path:
+    """The run summary beside the model: ``my.keras`` -> ``my.json``."""
+    return Path(out).with_suffix(".json")
+
+
+@dataclass
+class RunSummary:
+    """What ``<out>.json`` holds after a run (its settings, scores and history)."""
+
+    model: str
+    config: dict[str, Any]
+    parameters: int
+    epochs_done: int
+    best_epoch: int
+    best_val_accuracy: float
+    cancelled: bool
+    seconds: float
+    counts: dict[str, dict[str, int]]
+    skipped_rows: int
+    history: list[dict[str, float]]
+    validation: dict[str, Any] | None  # ClassificationReport.as_dict() of the saved model
+    average: dict[str, Any] | None = None  # epochs averaged, their accuracy, kept or not
+    flip_average: dict[str, Any] | None = None  # accuracy with flip averaging, kept or not
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def read(cls, path: Path) -> RunSummary:
+        """Read a summary; ValueError when the file is not one."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"{path} is not a ferapp run summary ({exc})") from exc
+
+    @property
+    def origin(self) -> str:
+        return best_model_origin(self.best_epoch, self.average, self.flip_average)
+
+
+def best_model_origin(
+    best_epoch: int, averaged: dict | None = None, flipped: dict | None = None
+) -> str:
+    """Where a run's saved model came from, in words."""
+    origin = (
+        f"the average of the last {averaged['epochs']} epochs"
+        if averaged and averaged.get("kept")
+        else f"epoch {best_epoch}"
+    )
+    return origin + (" with flip averaging" if flipped and flipped.get("kept") else "")

@@ -34,3 +34,31 @@ def happy_model_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def face_video_path(tmp_path_factory) -> Path:
     return support.face_video(tmp_path_factory.mktemp("video") / "faces.avi", n_frames=12)
+
+
+@pytest.fixture(scope="session")
+def tiny_csv(tmp_path_factory) -> Path:
+    """A learnable FER2013-layout CSV: 150 training rows (batches of 32 leave a partial
+    last batch of 22) and 42 validation rows."""
+    return support.write_csv(tmp_path_factory.mktemp("data") / "tiny.csv", 150, 42)
+
+
+@pytest.fixture(scope="session")
+def learned(tmp_path_factory, tiny_csv):
+    """A thesis2 model trained on the learnable task (shared: it takes a few seconds)."""
+    from trainer.config import TrainConfig
+    from trainer.datasets import load_dataset
+    from trainer.protocol import Augmentation
+    from trainer.training import Trainer
+
+    config = TrainConfig(
+        data=str(tiny_csv),
+        arch="thesis2",
+        out=str(tmp_path_factory.mktemp("learned") / "m.keras"),
+        epochs=8,
+        batch_size=16,
+        learning_rate=3e-3,
+        early_stopping=0,
+        augmentation=Augmentation(0, 0, 0, False),
+    )
+    return Trainer(config, load_dataset(tiny_csv)).run()

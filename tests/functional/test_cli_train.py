@@ -21,35 +21,9 @@ from tests.support import (
     predict,
     run_cli,
     run_module,
-    write_csv,
 )
-from trainer.config import TrainConfig
-from trainer.datasets import load_dataset
 from trainer.flip_average import INFO_KEY, is_flip_averaged, with_flip_average
-from trainer.protocol import Augmentation
 from trainer.run_folder import run_dir
-from trainer.training import Trainer
-
-
-@pytest.fixture(scope="module")
-def tiny_csv(tmp_path_factory):
-    return write_csv(tmp_path_factory.mktemp("data") / "tiny.csv", 150, 42)
-
-
-@pytest.fixture(scope="module")
-def learned(tmp_path_factory, tiny_csv):
-    """A thesis2 model trained on the learnable task."""
-    config = TrainConfig(
-        data=str(tiny_csv),
-        arch="thesis2",
-        out=str(tmp_path_factory.mktemp("learned") / "m.keras"),
-        epochs=8,
-        batch_size=16,
-        learning_rate=3e-3,
-        early_stopping=0,
-        augmentation=Augmentation(0, 0, 0, False),
-    )
-    return Trainer(config, load_dataset(tiny_csv)).run()
 
 
 @pytest.fixture(scope="module")

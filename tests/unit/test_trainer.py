@@ -16,7 +16,7 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import load_keras_model, read_metadata, save_model
-from tests.support import striped_faces, write_csv
+from tests.support import striped_faces
 from trainer import protocol
 from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
 from trainer.augment import make_dataset
@@ -28,12 +28,6 @@ from trainer.flip_average import is_flip_averaged, with_flip_average
 from trainer.protocol import Augmentation
 from trainer.run_folder import run_dir
 from trainer.training import Trainer
-
-
-@pytest.fixture(scope="module")
-def tiny_csv(tmp_path_factory):
-    # 150 training images: batches of 32 leave a partial last batch of 22
-    return write_csv(tmp_path_factory.mktemp("data") / "tiny.csv", 150, 42)
 
 
 def test_parameter_counts():
@@ -77,22 +71,6 @@ def test_two_epochs_end_to_end_with_a_partial_last_batch(tmp_path, tiny_csv, arc
     if os.name == "posix":  # logs get the same (umask) mode as the model, not owner-only
         written = [result.out, result.out.with_suffix(".json"), *run_dir(result.out).iterdir()]
         assert len({stat.S_IMODE(p.stat().st_mode) for p in written}) == 1
-
-
-@pytest.fixture(scope="module")
-def learned(tmp_path_factory, tiny_csv):
-    """A thesis2 model trained on the learnable task (shared: it takes a few seconds)."""
-    config = TrainConfig(
-        data=str(tiny_csv),
-        arch="thesis2",
-        out=str(tmp_path_factory.mktemp("learned") / "m.keras"),
-        epochs=8,
-        batch_size=16,
-        learning_rate=3e-3,
-        early_stopping=0,
-        augmentation=Augmentation(0, 0, 0, False),
-    )
-    return Trainer(config, load_dataset(tiny_csv)).run()
 
 
 def test_training_learns_a_learnable_task(learned):

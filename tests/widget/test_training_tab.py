@@ -10,14 +10,8 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.locations import find_default_model
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
-from tests.support import write_csv
 
 RUN_MS = 240_000
-
-
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    return write_csv(tmp_path_factory.mktemp("tab") / "tiny.csv", 150, 42)
 
 
 @pytest.fixture
@@ -40,9 +34,9 @@ def configure(tab, data, out, arch="thesis2", epochs=2):
     tab.form.out_edit.setText(str(out))
 
 
-def test_dataset_is_checked_when_chosen(qtbot, window, tiny_data):
+def test_dataset_is_checked_when_chosen(qtbot, window, tiny_csv):
     tab = window.training
-    tab.check_dataset(str(tiny_data))
+    tab.check_dataset(str(tiny_csv))
     qtbot.waitUntil(lambda: "training and" in tab.form.data_status.text(), timeout=60_000)
     assert "150 training and 42 validation images" in tab.form.data_status.text()
     assert tab.form.counts_table.item(3, 0).text() == "21"  # happy rows in the training split
@@ -83,9 +77,9 @@ def test_closing_while_a_dataset_is_checked_stops_the_check(qtbot, window, tmp_p
     assert "training and" not in tab.form.data_status.text()
 
 
-def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, happy_model_path):
+def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_csv, happy_model_path):
     tab = window.training
-    configure(tab, tiny_data, "out.keras", arch="thesis2")
+    configure(tab, tiny_csv, "out.keras", arch="thesis2")
     default = str(find_default_model())
     tab.form.start_combo.setCurrentIndex(tab.form.start_combo.findData(default))
     tab.form._start_chosen()  # as when the user picks "The default model"
@@ -106,10 +100,10 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_data, hap
     assert "--init-from" not in tab.train_arguments()
 
 
-def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, tmp_path):
+def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tmp_path):
     tab = window.training
     out = tmp_path / "models" / "tab.keras"
-    configure(tab, tiny_data, out)
+    configure(tab, tiny_csv, out)
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
         tab.start()
         assert tab.running and not tab.start_button.isEnabled()
@@ -132,10 +126,10 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_data, t
     qtbot.waitUntil(lambda: window.live.model_name.startswith("tab.keras"), timeout=60_000)
 
 
-def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_data, tmp_path):
+def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_csv, tmp_path):
     tab = window.training
     out = tmp_path / "stopped.keras"
-    configure(tab, tiny_data, out, arch="mini_xception", epochs=200)
+    configure(tab, tiny_csv, out, arch="mini_xception", epochs=200)
     tab.start()
     qtbot.waitUntil(lambda: len(tab.history) >= 1, timeout=RUN_MS)
     with qtbot.waitSignal(tab.run_finished, timeout=30_000) as finished:
@@ -147,7 +141,7 @@ def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_data, 
 
 
 def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
-    qtbot, window, tmp_path, tiny_data
+    qtbot, window, tmp_path, tiny_csv
 ):
     tab = window.training
     bad = tmp_path / "bad.csv"
@@ -169,7 +163,7 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
     # an output folder that cannot be written (as with a full disk): the reason is shown
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the model folder should be")
-    configure(tab, tiny_data, blocker / "m.keras")
+    configure(tab, tiny_csv, blocker / "m.keras")
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
         tab.start()
     assert finished.args[0] != 0
@@ -179,7 +173,7 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
     tab.start()
     assert "existing dataset" in tab.message.text() and not tab.running
 
-    configure(tab, tiny_data, tmp_path / "crash.keras", arch="mini_xception", epochs=200)
+    configure(tab, tiny_csv, tmp_path / "crash.keras", arch="mini_xception", epochs=200)
     tab.start()
     qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_MS)
     with qtbot.waitSignal(tab.run_finished, timeout=30_000):
@@ -188,9 +182,9 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
     assert tab.start_button.isEnabled()
 
 
-def test_closing_during_a_run_asks_first(qtbot, window, tiny_data, tmp_path):
+def test_closing_during_a_run_asks_first(qtbot, window, tiny_csv, tmp_path):
     tab = window.training
-    configure(tab, tiny_data, tmp_path / "close.keras", arch="mini_xception", epochs=200)
+    configure(tab, tiny_csv, tmp_path / "close.keras", arch="mini_xception", epochs=200)
     tab.start()
     qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_MS)
     window.confirm_close_during_training = lambda: False

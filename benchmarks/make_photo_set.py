@@ -95,7 +95,7 @@ def people(image: np.ndarray) -> list[np.ndarray]:
     detector = YuNetDetector(DetectorSettings(detect_width=0))
     out = []
     for x, y, w, h in detector.detect(image).boxes:
-        cx, cy, side = x + w // 2, y + h // 2, int(max(w, h) * 1.4)
+        cx, cy, side = x + w // 2, y + h // 2, int(max(w, h) * 0.9)
         out.append(image[max(cy - side, 0) : cy + side, max(cx - side, 0) : cx + side])
     return out
 
@@ -126,7 +126,7 @@ def main() -> int:
         items.append((Path(name).stem, label, decode(archive.read(DATA + name))))
     group, label = GROUP_PHOTO
     for i, person in enumerate(people(decode(archive.read(DATA + group)))):
-        items.append((f"{Path(group).stem}-{i + 1}", label, person))
+        items.append((f"group-{i + 1}", label, person))  # neighbours show at its edges
     for video, wanted in VIDEO_FRAMES.items():
         frames = video_frames(archive.read(DATA + video), wanted, args.cache / video)
         for index, frame in frames.items():

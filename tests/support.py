@@ -204,7 +204,9 @@ def write_fer_csv(path, labels, usages, bad_rows=None):
     return path
 
 
-def run_module(module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300):
+def run_module(
+    module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300, **popen
+):
     """Run `python -m MODULE ...` as a user would; returns the CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
@@ -214,12 +216,13 @@ def run_module(module: str, *args: str, env: dict[str, str] | None = None, timeo
         env=full_env,
         timeout=timeout,
         cwd=ROOT,
+        **popen,
     )
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, **popen):
     """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
-    return run_module("ferapp", *args, env=env, timeout=timeout)
+    return run_module("ferapp", *args, env=env, timeout=timeout, **popen)
 
 
 def asymmetric_network():

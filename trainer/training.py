@@ -17,13 +17,8 @@ from typing import Any
 import keras
 
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import (
-    ModelInfo,
-    check_architecture_is_safe,
-    load_keras_model,
-    read_architecture,
-    save_model,
-)
+from ferapp.core.model_file import ModelInfo, load_keras_model, read_architecture, save_model
+from ferapp.core.model_safety import check_architecture_is_safe
 from trainer import ONEDNN_GUARD_ACTIVE
 from trainer.architectures import build
 from trainer.augment import make_dataset

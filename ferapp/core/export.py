@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.files import PendingFile, atomic_open
+from ferapp.core.files import PendingFile, atomic_open, naming
 from ferapp.core.results import FaceResult, FrameResult
 
 BASE_COLUMNS = ("source", "frame", "time_ms", "face", "x", "y", "w", "h", "label", "confidence")
@@ -135,27 +135,35 @@ class _PendingText:
 
     def __init__(self, path: Path, **open_args: Any) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._pending = PendingFile(self.path)
-        try:
-            self._file: IO[str] = open(self._pending.path, "w", encoding="utf-8", **open_args)  # noqa: SIM115
-        except OSError:
-            self._pending.discard()
-            raise
+        with naming(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._pending = PendingFile(self.path)
+            try:
+                self._file: IO[str] = open(  # noqa: SIM115
+                    self._pending.path, "w", encoding="utf-8", **open_args
+                )
+            except OSError:
+                self._pending.discard()
+                raise
 
     @property
     def closed(self) -> bool:
         return self._pending.done
 
     def _finish(self) -> None:
-        try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-        except OSError:
-            self.discard()
-            raise
-        self._pending.commit()
+        with naming(self.path):
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+            except OSError:
+                self.discard()
+                raise
+            self._pending.commit()
+
+    def _write(self, text: str) -> None:
+        with naming(self.path):
+            self._file.write(text)
 
     def discard(self) -> None:
         if not self._file.closed:
@@ -188,8 +196,9 @@ class ResultCsvWriter(_PendingText):
         rows = result_rows(
             source, frame, time_ms, result, self.class_names, self.landmarks, self.detector
         )
-        self._writer.writerows(rows)
-        self._file.flush()
+        with naming(self.path):
+            self._writer.writerows(rows)
+            self._file.flush()
 
     def close(self, **extra: Any) -> None:
         if not self.closed:
@@ -204,19 +213,19 @@ class ResultJsonWriter(_PendingText):
         super().__init__(path)
         self.class_names = class_names
         head = json.dumps({**header, "class_names": list(class_names)}, indent=1)
-        self._file.write(head[:-2] + ',\n "frames": [')
+        self._write(head[:-2] + ',\n "frames": [')
         self._first = True
 
     def write(self, source: str, frame: int, time_ms: float, result: FrameResult) -> None:
         record = frame_record(source, frame, time_ms, result, self.class_names)
-        self._file.write(("\n  " if self._first else ",\n  ") + json.dumps(record))
+        self._write(("\n  " if self._first else ",\n  ") + json.dumps(record))
         self._first = False
 
     def close(self, **extra: Any) -> None:
         if self.closed:
             return
         tail = json.dumps(extra, indent=1)[1:]
-        self._file.write("\n ]" + ("," + tail if extra else "\n}") + "\n")
+        self._write("\n ]" + ("," + tail if extra else "\n}") + "\n")
         self._finish()
 
 

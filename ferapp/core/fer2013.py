@@ -48,8 +48,8 @@ def _open_text(path: Path) -> io.TextIOBase:
     if not path.is_file():
         raise DataError(f"dataset not found: {path}")
     if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")  # spreadsheets add a BOM
 
 
 def _parse_pixels(text: str) -> np.ndarray | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,8 +39,9 @@ class PendingFile:
 
     def __init__(self, target: Path) -> None:
         self.target = Path(target)
+        remove_orphans(self.target)
         fd, name = tempfile.mkstemp(
-            prefix=f"{TEMP_PREFIX}{self.target.stem}-",
+            prefix=f"{TEMP_PREFIX}{self.target.stem}-p{os.getpid()}-",
             suffix=self.target.suffix,
             dir=self.target.parent,
         )
@@ -60,18 +62,31 @@ class PendingFile:
 
 
 @contextlib.contextmanager
+def naming(target: Path) -> Iterator[None]:
+    """OSErrors inside the block name ``target`` (not a temporary file), so a full disk
+    or a missing permission is reported for the file the user asked for."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename == str(target):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+@contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target`` that replaces it when the block ends without error.
 
     For writers that want a file name (Keras, OpenCV). If the block raises, the temporary
     file is removed and ``target`` is untouched.
     """
-    pending = PendingFile(target)
-    try:
-        yield pending.path
-        pending.commit()
-    finally:
-        pending.discard()
+    with naming(target):
+        pending = PendingFile(target)
+        try:
+            yield pending.path
+            pending.commit()
+        finally:
+            pending.discard()
 
 
 @contextlib.contextmanager
@@ -99,6 +114,32 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
     """Replace ``target`` with ``data`` atomically."""
     with atomic_open(target, "wb") as handle:
         handle.write(data)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would end the process on Windows: assume it lives
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_orphans(target: Path) -> None:
+    """Delete temporary files for ``target`` left by processes that no longer run (a
+    run killed while writing); files of a process still writing are left alone."""
+    own = re.compile(
+        rf"{re.escape(TEMP_PREFIX + target.stem)}-p(\d+)-[A-Za-z0-9_]+{re.escape(target.suffix)}"
+    )
+    with contextlib.suppress(OSError):
+        for path in target.parent.glob(f"{TEMP_PREFIX}*"):
+            match = own.fullmatch(path.name)
+            if match and not _process_alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -6,8 +6,8 @@ A ferapp model file carries its class names, input size and pixel scaling:
 * ``.h5``: a JSON string in the root attribute ``ferapp_metadata``.
 
 Loading never executes code from the file: the architecture config is read first and
-refused if it names a ``Lambda`` layer, a serialized function or any class that is not a
-built-in Keras class; only then does Keras build the model, with ``safe_mode`` on.
+checked (:mod:`ferapp.core.model_safety`); only then does Keras build the model, with
+``safe_mode`` on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
 from ferapp.core.files import atomic_path
+from ferapp.core.model_safety import MAX_INPUT_SIDE, check_architecture_is_safe, check_input_size
 from ferapp.core.tensorflow_import import import_tensorflow
 
 METADATA_MEMBER = "ferapp.json"
@@ -32,6 +33,7 @@ FORMAT_VERSION = 1
 # "unit" 0..1, "symmetric" -1..1 (as the widely used 64x64 mini-Xception).
 PIXEL_SCALINGS = ("raw", "unit", "symmetric")
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+MAX_DESCRIPTION_BYTES = 20_000_000  # config.json / ferapp.json inside a .keras archive
 # Class names become CSV columns and labels on screen: these would clash with the others.
 RESERVED_NAMES = frozenset(
     {"source", "frame", "time_ms", "face", "x", "y", "w", "h", "label", "confidence", "track"}
@@ -92,6 +94,10 @@ class ModelInfo:
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise ModelError(f"{where}: model metadata is unreadable ({exc})") from exc
         check_class_names(info.class_names, where)
+        if not all(1 <= side <= MAX_INPUT_SIDE for side in info.input_size):
+            raise ModelError(f"{where}: input size {info.input_size} in its metadata is not usable")
+        if info.channels not in (1, 3):
+            raise ModelError(f"{where}: {info.channels} input channels in its metadata (1 or 3)")
         if info.pixel_scaling not in PIXEL_SCALINGS:
             raise ModelError(f"{where}: unknown pixel scaling {info.pixel_scaling!r}")
         return info
@@ -106,7 +112,8 @@ def read_metadata(path: Path) -> ModelInfo | None:
         with _open_zip(path) as archive:
             if METADATA_MEMBER not in archive.namelist():
                 return None
-            return ModelInfo.from_json(archive.read(METADATA_MEMBER).decode("utf-8"), str(path))
+            text = _read_member(archive, METADATA_MEMBER, path)
+            return ModelInfo.from_json(text, str(path))
     with _open_h5(path) as h5:
         raw = h5.attrs.get(METADATA_ATTR)
     if raw is None:
@@ -120,7 +127,7 @@ def read_architecture(path: Path) -> dict[str, Any]:
         with _open_zip(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ModelError(f"{path} is a zip archive but not a Keras model (no config.json)")
-            text = archive.read("config.json").decode("utf-8")
+            text = _read_member(archive, "config.json", path)
     else:
         with _open_h5(path) as h5:
             raw = h5.attrs.get("model_config")
@@ -134,6 +141,21 @@ def read_architecture(path: Path) -> dict[str, Any]:
         return json.loads(text)
     except ValueError as exc:
         raise ModelError(f"{path}: the architecture description is damaged ({exc})") from exc
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> str:
+    """A small text member of a model archive; a member that would unpack to more than
+    MAX_DESCRIPTION_BYTES (a zip bomb) is refused before it is read."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_DESCRIPTION_BYTES:
+        raise ModelError(
+            f"{path}: its {name} would unpack to {info.file_size / 1e6:.0f} MB; a model "
+            f"description is far smaller, so the file is refused"
+        )
+    try:
+        return archive.read(name).decode("utf-8")
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, EOFError) as exc:
+        raise ModelError(f"{path}: {name} inside the archive is damaged ({exc})") from exc
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -154,80 +176,6 @@ def _open_h5(path: Path):  # -> h5py.File
         ) from exc
 
 
-# --------------------------------------------------------------------------- safety
-
-
-def _allowed_class_names() -> frozenset[str]:
-    import_tensorflow()
-    import keras
-
-    names: set[str] = {
-        "Functional",
-        "Sequential",
-        "Model",
-        "__keras_tensor__",
-        "__tensor__",
-        "__numpy__",
-        "__bytes__",
-        "__ellipsis__",
-        "__slice__",
-        "TensorShape",
-        "DTypePolicy",
-        "FloatDTypePolicy",
-        "Policy",
-    }
-    for namespace in (
-        keras.layers,
-        keras.initializers,
-        keras.regularizers,
-        keras.constraints,
-        keras.dtype_policies,
-        keras.optimizers,
-        keras.losses,
-        keras.metrics,
-        keras.optimizers.schedules,
-    ):
-        names.update(n for n in dir(namespace) if not n.startswith("_"))
-    names.discard("Lambda")
-    names.discard("TorchModuleWrapper")
-    names.discard("JaxLayer")
-    names.discard("FlaxLayer")
-    names.discard("TFSMLayer")
-    return frozenset(names)
-
-
-def check_architecture_is_safe(config: Any, where: str) -> None:
-    """Refuse configs that would run code: Lambda layers, functions, custom classes."""
-    allowed = _allowed_class_names()
-    stack = [config]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        name = node.get("class_name")
-        if isinstance(name, str):
-            module = node.get("module")
-            if name in ("Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__", "function"):
-                raise ModelError(
-                    f"{where} contains a {name} (code stored in the model file); ferapp "
-                    "refuses to run it. Rebuild the model from built-in Keras layers."
-                )
-            if module is not None and not str(module).startswith("keras"):
-                raise ModelError(
-                    f"{where} refers to {module}.{name}, outside Keras; ferapp loads only "
-                    "built-in Keras layers (no custom objects)"
-                )
-            if name not in allowed:
-                raise ModelError(
-                    f"{where} uses the custom or unknown class {name!r}; ferapp loads only "
-                    "built-in Keras layers (no custom objects)"
-                )
-        stack.extend(node.values())
-
-
 def load_keras_model(path: Path):  # -> keras.Model
     """Check a model file for code, then load it with Keras (not compiled, safe mode on)."""
     path = Path(path)
@@ -235,7 +183,9 @@ def load_keras_model(path: Path):  # -> keras.Model
         raise ModelError(f"model file not found: {path}")
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise ModelError(f"{path}: unsupported model file type; use {', '.join(MODEL_SUFFIXES)}")
-    check_architecture_is_safe(read_architecture(path), str(path))
+    config = read_architecture(path)
+    check_architecture_is_safe(config, str(path))
+    check_input_size(config, str(path))
     import_tensorflow()
     import keras
 

@@ -1,0 +1,163 @@
+"""Outputs are never the input, never half-written, and a failed run leaves old files alone."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import cv2
+import pytest
+
+from ferapp.cli import main as cli_main
+from tests import support
+from tests.support import run_cli
+
+full_disk = pytest.mark.skipif(sys.platform != "linux", reason="file size limits: Linux")
+
+
+def limit_file_size(limit: int):
+    """For a child process: writes past ``limit`` bytes fail, as on a full disk."""
+
+    def apply() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("a.png", "b.jpg"):
+        cv2.imwrite(str(folder / name), support.face_frame(1))
+    return folder
+
+
+def test_an_output_that_is_the_input_is_refused(tmp_path, photos, capsys, happy_model_path):
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    model = ["--model", str(happy_model_path)]
+    assert cli_main(["analyze", str(photos), "--annotate", str(photos), *model]) == 1
+    assert "would overwrite the input" in capsys.readouterr().err
+    image = photos / "a.png"
+    assert cli_main(["analyze", str(image), "--annotate", str(image), *model]) == 1
+    assert cli_main(["analyze", str(image), "--json", str(image), *model]) == 1
+    assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
+    video = support.face_video(tmp_path / "v.mp4", n_frames=5)
+    size = video.stat().st_size
+    assert cli_main(["analyze", str(video), "--csv", str(video), *model]) == 1
+    assert "--csv" in capsys.readouterr().err and video.stat().st_size == size
+
+
+def test_a_failed_run_leaves_earlier_results_alone(tmp_path, capsys, happy_model_path):
+    video = support.face_video(tmp_path / "v.avi", n_frames=5)
+    csv, json_out = tmp_path / "r.csv", tmp_path / "r.json"
+    csv.write_text("earlier results\n" * 100)
+    json_out.write_text('{"earlier": true}')
+    code = cli_main(
+        ["analyze", str(video), "--model", str(happy_model_path), "--csv", str(csv),
+         "--json", str(json_out), "--annotate", str(tmp_path / "boxes.txt")]
+    )  # fmt: skip
+    assert code == 1 and "--annotate" in capsys.readouterr().err
+    assert csv.read_text() == "earlier results\n" * 100
+    assert json.loads(json_out.read_text()) == {"earlier": True}
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), support.face_frame(1))
+    assert cli_main(["analyze", str(image), "--annotate", str(tmp_path / "out.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "out.txt" in err and "image file" in err and "Traceback" not in err
+    assert not list(tmp_path.glob(".ferapp-tmp-*"))  # no temporary file left behind
+
+
+@full_disk
+def test_a_full_disk_is_reported_and_leaves_no_broken_file(tmp_path, happy_model_path):
+    video = support.face_video(tmp_path / "v.avi", n_frames=40)
+    target = tmp_path / "boxes.mp4"
+    proc = run_cli(
+        "analyze", str(video), "--model", str(happy_model_path), "--annotate", str(target),
+        "--quiet", preexec_fn=limit_file_size(60_000),
+    )  # fmt: skip
+    assert proc.returncode == 1 and "boxes.mp4" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and not target.exists()
+    good = tmp_path / "r.json"
+    good.write_text('{"earlier": true}')
+    proc = run_cli(
+        "analyze", str(video), "--model", str(happy_model_path), "--json", str(good), "--quiet",
+        preexec_fn=limit_file_size(20_000),
+    )  # fmt: skip
+    assert proc.returncode == 1 and "r.json" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(good.read_text()) == {"earlier": True}
+
+
+def test_an_unwritable_screenshot_is_reported(tmp_path, happy_model_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = run_cli(
+        "--source", str(support.face_video(tmp_path / "v.avi", n_frames=5)),
+        "--screenshot", str(blocker / "shot.png"), "--exit-after", "1",
+        "--settings-dir", str(tmp_path / "s"),
+        env={"FERAPP_MODEL": str(happy_model_path)},
+    )  # fmt: skip
+    assert proc.returncode == 1 and "cannot write the screenshot" in proc.stderr
+
+
+def test_a_model_that_fails_after_the_window_closed_does_not_keep_it_open(tmp_path):
+    five = support.constant_model(classes=5)
+    from ferapp.core.model_file import ModelInfo, save_model
+
+    model = save_model(five, tmp_path / "five.keras", ModelInfo())
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), support.face_frame(1))
+    proc = run_cli(
+        "--source", str(image), "--model", str(model), "--exit-after", "0.5",
+        "--settings-dir", str(tmp_path / "s"), timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("--exit-after", "nan", "--settings-dir", str(tmp_path / "s"))
+    assert proc.returncode == 2 and "--exit-after" in proc.stderr
+
+
+def test_a_missing_model_named_by_the_environment_is_reported(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FERAPP_MODEL", str(tmp_path / "gone.keras"))
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), support.face_frame(1))
+    assert cli_main(["analyze", str(image)]) == 1
+    assert "FERAPP_MODEL" in capsys.readouterr().err
+
+
+def test_training_never_quietly_replaces_a_model(tmp_path, tiny_csv, capsys):
+    out = tmp_path / "m.keras"
+    base = ["train", "--data", str(tiny_csv), "--arch", "thesis2", "--epochs", "1",
+            "--batch-size", "64", "--out", str(out), "--quiet"]  # fmt: skip
+    assert cli_main(base) == 0
+    first = out.read_bytes()
+    capsys.readouterr()
+    assert cli_main(base) == 1
+    assert "already holds a model" in capsys.readouterr().err and out.read_bytes() == first
+    assert cli_main([*base, "--resume", "--arch", "mini_xception"]) == 1
+    assert "thesis2" in capsys.readouterr().err
+    assert cli_main([*base, "--overwrite", "--epochs", "2"]) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["epochs_done"] == 2
+    other = tmp_path / "other.keras"
+    code = cli_main(
+        ["train", "--data", str(tiny_csv), "--init-from", str(tmp_path / "gone.keras"),
+         "--out", str(other), "--quiet"]
+    )  # fmt: skip
+    assert code == 1 and not other.exists()
+    assert not (tmp_path / "other.keras.run").exists()  # no empty run folder left
+
+
+def test_run_files_of_a_killed_process_are_cleaned_up(tmp_path, happy_model_path):
+    """A temporary file that a killed run left beside its output goes at the next run."""
+    csv = tmp_path / "r.csv"
+    orphan = tmp_path / ".ferapp-tmp-r-p999999-abc123.csv"
+    orphan.write_text("half")
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), support.face_frame(1))
+    assert (
+        cli_main(["analyze", str(image), "--model", str(happy_model_path), "--csv", str(csv)]) == 0
+    )
+    assert csv.is_file() and not orphan.exists()

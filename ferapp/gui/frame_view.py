@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
 class FrameView(QWidget):
     """Shows a BGR frame, or a message (with a next step) when there is nothing to show."""
+
+    message_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,8 +30,10 @@ class FrameView(QWidget):
         self.update()  # a message stays until replaced: a late frame must not hide "end of video"
 
     def set_message(self, text: str) -> None:
-        self._message = text
-        self.update()
+        if text != self._message:
+            self._message = text
+            self.message_changed.emit(text)
+            self.update()
 
     def clear(self) -> None:
         self._image = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -16,9 +17,11 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from ferapp.core.colors import resolve_palette
 from ferapp.core.errors import FerappError
 from ferapp.core.export import ResultCsvWriter, describe_detector
+from ferapp.core.frames import FrameSource
 from ferapp.core.handoff import LatestOnly
 from ferapp.core.images import write_image
-from ferapp.gui.camera_worker import CameraWorker, Captured
+from ferapp.core.sources import open_source
+from ferapp.gui.camera_worker import RETRY_SECONDS, CameraWorker, Captured
 from ferapp.gui.frame_view import FrameView
 from ferapp.gui.inference_worker import InferenceWorker, Recognised, RecognitionSettings
 from ferapp.gui.probability_bars import ProbabilityBars
@@ -60,7 +63,10 @@ class LiveTab(QWidget):
         self.ready = False
         self.closed = False  # after shutdown: late signals start nothing
         self._pending_source: str | None = None
+        self.open_source: Callable[[str], FrameSource] = open_source  # tests put in fakes
+        self.retry_seconds = RETRY_SECONDS  # before a lost camera is tried again
         self._paint_times: deque[float] = deque(maxlen=30)
+        self.frames_painted = 0
 
         self.view = FrameView()
         self.bars = ProbabilityBars()
@@ -101,7 +107,9 @@ class LiveTab(QWidget):
         self.slot.reopen()
         self.view.clear()
         self.view.set_message(f"Opening {'camera ' + spec if spec.isdigit() else spec}...")
-        self.camera = CameraWorker(spec, self.slot, self.settings.mirror)
+        self.camera = CameraWorker(
+            spec, self.slot, self.settings.mirror, self.open_source, self.retry_seconds
+        )
         self.camera.set_paused(self.paused)
         self.camera.opened.connect(self.on_source_opened)
         self.camera.failed.connect(self.on_source_failed)
@@ -185,6 +193,7 @@ class LiveTab(QWidget):
     def on_recognised(self, item: Recognised) -> None:
         """Paint the newest result: the only work the UI thread does per frame."""
         self.last = item
+        self.frames_painted += 1
         self.view.set_frame(item.annotated)
         self.bars.show_faces(item.result.faces, item.class_names)
         now = time.perf_counter()

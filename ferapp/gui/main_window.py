@@ -58,7 +58,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &camera", "Ctrl+K", self.open_camera)
         self._action(file_menu, "Open &video...", QKeySequence.StandardKey.Open, self.open_video)
         self._action(file_menu, "Open image &folder...", "Ctrl+Shift+O", self.open_folder)
-        self._action(file_menu, "Reco&nnect camera", None, self.live.reconnect_camera)
+        self.reconnect_action = self._action(
+            file_menu, "Reco&nnect camera", None, self.live.reconnect_camera
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Snapshot (PNG)...", "Ctrl+S", self.snapshot)
         self.record_action = self._action(

@@ -161,3 +161,37 @@ def test_a_thread_busy_in_a_blocking_call_is_kept_until_it_ends(qtbot):
     release.set()
     threads.wait_for_lingering_threads()
     assert threads._LINGERING == []
+
+
+def test_a_lost_camera_is_retried_with_a_countdown_and_comes_back(qtbot, window, tmp_path):
+    """A capture that stops delivering (as an unplugged camera does) and delivers again."""
+    import cv2
+
+    from ferapp.core.captures import CameraSource
+
+    video = support.face_video(tmp_path / "camera.avi", n_frames=10)
+    opened: list[int] = []
+
+    def camera(spec: str) -> CameraSource:
+        opened.append(1)
+        return CameraSource(int(spec), capture=cv2.VideoCapture(str(video)))
+
+    live = window.live
+    live.open_source, live.retry_seconds = camera, 1
+    qtbot.waitUntil(lambda: live.ready, timeout=WAIT_MS)
+    countdowns: list[str] = []
+    live.view.message_changed.connect(countdowns.append)
+    window.start_source("3")
+    qtbot.waitUntil(lambda: len(opened) >= 2, timeout=WAIT_MS)  # lost, counted down, reopened
+    assert any("stopped delivering" in m for m in countdowns)
+    assert any("trying again in 1 s" in m for m in countdowns)
+    frames_before = live.frames_painted
+    qtbot.waitUntil(lambda: live.frames_painted > frames_before, timeout=WAIT_MS)  # it resumed
+    # a long countdown, cut short by File > Reconnect camera
+    live.stop_source()
+    live.retry_seconds = 60
+    opened.clear()
+    window.start_source("3")
+    qtbot.waitUntil(lambda: any("trying again in 60 s" in m for m in countdowns), timeout=WAIT_MS)
+    window.reconnect_action.trigger()
+    qtbot.waitUntil(lambda: len(opened) >= 2, timeout=10_000)

@@ -1,0 +1,116 @@
+"""kill -9 at any moment loses nothing: the output holds nothing or a whole file, and a
+resumed run ends where an uninterrupted one does."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ferapp.core.classifier import EmotionClassifier
+from tests import support
+from tests.support import ROOT
+from trainer.run_folder import run_dir
+
+EPOCHS = 4
+
+
+def _train_command(data: Path, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "ferapp", "train", "--data", str(data), "--arch", "thesis2",
+        "--epochs", str(EPOCHS), "--batch-size", "32", "--out", str(out), "--quiet",
+        "--flip-average",
+    ]  # fmt: skip
+
+
+def _kill_when(proc: subprocess.Popen, ready, deadline_s: float = 120) -> bool:
+    """SIGKILL ``proc`` as soon as ``ready()`` holds; False if it ended first."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.002)
+    proc.wait()
+    return False
+
+
+def _check_whole_or_absent(out: Path) -> None:
+    if out.exists():
+        EmotionClassifier.load(out)  # a whole, loadable model
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_training_killed_anywhere_resumes_to_the_same_end(trial, tmp_path, tiny_csv):
+    out = tmp_path / "m.keras"
+    command = _train_command(tiny_csv, out)
+    rng = random.Random(trial)
+    folder = run_dir(out)
+
+    def writing_a_checkpoint() -> bool:  # a temporary model file is being written
+        return any(folder.glob(".ferapp-tmp-last-*")) or any(out.parent.glob(".ferapp-tmp-m-*"))
+
+    delay = rng.uniform(0.0, 0.8)  # an epoch takes about a second
+    first_epoch_done: list[float] = []
+
+    def somewhere_after_the_first_epoch() -> bool:
+        if not first_epoch_done and (folder / "state.json").exists():
+            first_epoch_done.append(time.monotonic())
+        return bool(first_epoch_done) and time.monotonic() - first_epoch_done[0] > delay
+
+    ready = writing_a_checkpoint if trial < 2 else somewhere_after_the_first_epoch
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = _kill_when(proc, ready)
+    assert killed, "the run ended before it could be killed"
+    _check_whole_or_absent(out)
+    state = folder / "state.json"
+    if state.exists():
+        json.loads(state.read_text())  # whole JSON
+    resume = ["--resume"] if folder.joinpath("state.json").exists() else ["--overwrite"]
+    done = subprocess.run(
+        [*command, *resume], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["epochs_done"] == EPOCHS, (killed, summary["epochs_done"])
+    assert [h["epoch"] for h in summary["history"]] == list(range(1, EPOCHS + 1))
+    EmotionClassifier.load(out)
+    assert not list(folder.glob(".ferapp-tmp-*")), "temporary files left in the run folder"
+
+
+@pytest.mark.parametrize("trial", range(2))
+def test_analysis_killed_anywhere_leaves_nothing_or_the_whole_result(
+    trial, tmp_path, happy_model_path
+):
+    video = support.face_video(tmp_path / "v.avi", n_frames=150)
+    out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
+    command = [
+        sys.executable, "-m", "ferapp", "analyze", str(video), "--model", str(happy_model_path),
+        "--csv", str(out_csv), "--json", str(out_json), "--quiet",
+    ]  # fmt: skip
+    reference = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert reference.returncode == 0, reference.stderr
+    expected = out_csv.read_text(), json.loads(out_json.read_text())["summary"]
+    out_csv.unlink()
+    out_json.unlink()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    wait = random.Random(trial).uniform(0.5, 2.0)
+    _kill_when(proc, lambda: time.monotonic() - started > wait)
+    for path in (out_csv, out_json):  # nothing, or the whole file
+        if path.exists():
+            assert path == out_json or path.read_text() == expected[0]
+            if path == out_json:
+                assert json.loads(path.read_text())["summary"] == expected[1]
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert out_csv.read_text() == expected[0]
+    assert json.loads(out_json.read_text())["summary"] == expected[1]
+    assert not list(tmp_path.glob(".ferapp-tmp-*"))  # the killed run's temporaries are gone

@@ -10,7 +10,11 @@ from ferapp.cli import COMMANDS
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
+    if args and args[0] in ("-h", "--help", "--version"):
+        from ferapp.window_options import build_window_parser
+
+        build_window_parser().parse_args(args[:1])  # prints and exits
+    if args and args[0] in COMMANDS:
         from ferapp.cli import main as cli_main
 
         return cli_main(args)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import logging.handlers
 import os
@@ -14,29 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ferapp import __version__
+from ferapp.window_options import build_window_parser
 
 STARTED = time.perf_counter()  # as early as the window's code is imported
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ferapp",
-        description="Open the ferapp window. Sub-commands "
-        "analyze, evaluate and train run headless (see ferapp analyze --help).",
-    )
-    p.add_argument("--source", help="camera number, video file or image folder to start with")
-    p.add_argument("--model", help="model file to use (saved in the settings)")
-    p.add_argument("--settings-dir", help="keep settings in this folder instead of the usual place")
-    p.add_argument("--screenshot", type=Path, help="save a PNG of the whole window before exiting")
-    p.add_argument("--exit-after", type=float, help="quit after this many seconds")
-    p.add_argument(
-        "--self-test",
-        action="store_true",
-        help="load model and detector, build the window, run one frame, report, exit",
-    )
-    p.add_argument("--version", action="version", version=f"ferapp {__version__}")
-    return p
 
 
 def self_test() -> int:
@@ -116,17 +95,18 @@ def setup_logging() -> Path | None:
 
 
 def run(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_window_parser()
     args = parser.parse_args(argv)
     if args.exit_after is not None and not 0 <= args.exit_after < 1e7:  # also refuses NaN
         parser.error(f"--exit-after must be a number of seconds, 0 or more; got {args.exit_after}")
     setup_logging()
     if args.self_test:
         return self_test()
-    from ferapp.gui.main_window import MainWindow
+    from ferapp.gui.main_window import MainWindow, app_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ferapp")
+    app.setWindowIcon(app_icon())
     window = MainWindow(settings_dir=args.settings_dir)
     if args.model:
         window.apply_settings(replace(window.settings, model_path=args.model))

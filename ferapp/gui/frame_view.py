@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+BACKGROUND = QColor(24, 24, 28)
+NOTE_BACKGROUND = QColor(0, 0, 0, 190)
+TEXT = QColor(240, 240, 240)
 
 
 class FrameView(QWidget):
-    """Shows a BGR frame, or a message (with a next step) when there is nothing to show."""
+    """Shows a BGR frame, or a message (with a next step) when there is nothing to show.
+
+    Over a frame, a message is a small note along the frame's bottom edge, so the last
+    frame stays readable (end of a video, a lost camera); ``badge`` is a short word in
+    the frame's top-left corner (Paused).
+    """
 
     message_changed = Signal(str)
 
@@ -17,9 +26,15 @@ class FrameView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._message = ""
+        self._badge = ""
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the Live view's keys act here
+
+    @property
+    def message(self) -> str:
+        return self._message
 
     def set_frame(self, bgr: np.ndarray) -> None:
         height, width = bgr.shape[:2]
@@ -35,6 +50,10 @@ class FrameView(QWidget):
             self.message_changed.emit(text)
             self.update()
 
+    def set_badge(self, text: str) -> None:
+        self._badge = text
+        self.update()
+
     def clear(self) -> None:
         self._image = None
         self.update()
@@ -48,21 +67,36 @@ class FrameView(QWidget):
         y = (self.height() - scaled.height()) // 2
         return QRect(x, y, scaled.width(), scaled.height())
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event) -> None:  # Qt's name
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(24, 24, 28))
-        if self._image is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.image_rect(), self._image)
+        painter.fillRect(self.rect(), BACKGROUND)
+        font = QFont(self.font())
+        font.setPointSize(max(11, font.pointSize() + 1))
+        painter.setFont(font)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        if self._image is None:
+            if self._message:
+                painter.setPen(TEXT)
+                painter.drawText(self.rect().adjusted(30, 30, -30, -30), flags, self._message)
+            painter.end()
+            return
+        frame = self.image_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(frame, self._image)
+        metrics = QFontMetrics(font)
         if self._message:
-            painter.setPen(QColor(235, 235, 235))
-            font = QFont(self.font())
-            font.setPointSize(max(11, font.pointSize() + 2))
-            painter.setFont(font)
-            box = self.rect().adjusted(30, 30, -30, -30)
-            if self._image is not None:
-                painter.fillRect(box, QColor(0, 0, 0, 170))
-            painter.drawText(
-                box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message
+            inner = frame.adjusted(12, 0, -12, 0)
+            text = metrics.boundingRect(inner, flags, self._message)
+            note = QRect(
+                frame.left(), frame.bottom() - text.height() - 16, frame.width(), text.height() + 16
             )
+            painter.fillRect(note, NOTE_BACKGROUND)
+            painter.setPen(TEXT)
+            painter.drawText(note.adjusted(12, 0, -12, 0), flags, self._message)
+        if self._badge:
+            badge = metrics.boundingRect(self._badge).adjusted(-10, -6, 10, 6)
+            badge.moveTopLeft(frame.topLeft() + QRect(0, 0, 10, 10).bottomRight())
+            painter.fillRect(badge, NOTE_BACKGROUND)
+            painter.setPen(TEXT)
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
         painter.end()

@@ -27,6 +27,7 @@ from ferapp.gui.inference_worker import InferenceWorker, Recognised, Recognition
 from ferapp.gui.probability_bars import ProbabilityBars
 from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_worker, stop_worker
+from ferapp.gui.widgets import sentence
 
 
 def recognition_settings(settings: AppSettings) -> RecognitionSettings:
@@ -58,6 +59,9 @@ class LiveTab(QWidget):
         self.last: Recognised | None = None
         self.paused = False
         self.source_name = ""
+        self.source_kind = ""
+        self.state = "starting"  # playing, paused, ended, lost, failed
+        self.skipped: list[str] = []  # files of a folder that could not be read
         self.model_name = ""
         self.model_error = ""
         self.ready = False
@@ -67,6 +71,7 @@ class LiveTab(QWidget):
         self.retry_seconds = RETRY_SECONDS  # before a lost camera is tried again
         self._paint_times: deque[float] = deque(maxlen=30)
         self.frames_painted = 0
+        self._fps = 0.0
 
         self.view = FrameView()
         self.bars = ProbabilityBars()
@@ -129,24 +134,36 @@ class LiveTab(QWidget):
     # ------------------------------------------------------------------ worker signals
     def on_source_opened(self, name: str, kind: str) -> None:
         self.source_name = Path(name).name or name
+        self.source_kind = kind
+        self.skipped = []
+        self.state = "paused" if self.paused else "playing"
         self.view.set_message("")
 
     def on_source_failed(self, message: str) -> None:
+        self.state = "failed"
+        self._show_readout()
         self.view.clear()
         self.view.set_message(
-            f"{message}\n\nFile > Open video (Ctrl+O) or Open image folder "
+            f"{sentence(message)}\n\nFile > Open video (Ctrl+O) or Open image folder "
             "(Ctrl+Shift+O), or pick another camera in Settings (Ctrl+,)."
         )
-        self.message.emit(message, 10000)
+        self.message.emit(sentence(message), 10000)
 
     def on_source_ended(self, why: str) -> None:
-        """Keep the last frame on screen, with a note and the next step."""
-        self.view.set_message(f"{why.capitalize()}. Open another source from the File menu.")
-        self.message.emit(why.capitalize(), 10000)
+        """Keep the last frame on screen, with a small note and the next step."""
+        self.state = "ended"
+        self._show_readout()
+        skipped = f" Skipped {len(self.skipped)} unreadable file(s)." if self.skipped else ""
+        self.view.set_message(
+            f"{why.capitalize()}.{skipped} Open another source from the File menu."
+        )
+        self.message.emit(why.capitalize() + "." + skipped, 0)
 
     def on_camera_lost(self, message: str) -> None:
-        self.view.set_message(f"{message}.")
-        self.message.emit(message, 0)
+        self.state = "lost"
+        self._show_readout()
+        self.view.set_message(f"{message[0].upper()}{message[1:]}.")
+        self.message.emit(message[0].upper() + message[1:], 0)
 
     def on_camera_retrying(self, seconds: int) -> None:
         text = (
@@ -157,6 +174,7 @@ class LiveTab(QWidget):
         self.view.set_message(text)
 
     def on_file_skipped(self, name: str, why: str) -> None:
+        self.skipped.append(f"{name}: {why}")
         self.message.emit(f"Skipped {name}: {why}", 10000)
 
     def reconnect_camera(self) -> None:
@@ -181,14 +199,15 @@ class LiveTab(QWidget):
         """Tell the user without blocking: the previous model (if any) stays in use."""
         if not self.model_name:
             self.view.set_message(
-                f"{message}\n\nFaces are still found; choose a model in Settings (Ctrl+,)."
+                f"The emotion model could not be loaded. {sentence(message)}\n\nFaces are "
+                "still found; choose another model in Settings (Ctrl+,)."
             )
-        self.message.emit(f"Model not loaded: {message}", 15000)
+        self.message.emit(f"Model not loaded: {sentence(message)}", 15000)
         self.model_error = message
         self._became_ready()
 
     def on_detector_failed(self, message: str) -> None:
-        self.message.emit(f"Face detector not changed: {message}", 15000)
+        self.message.emit(f"Face detector not changed: {sentence(message)}", 15000)
 
     def on_recognised(self, item: Recognised) -> None:
         """Paint the newest result: the only work the UI thread does per frame."""
@@ -204,18 +223,34 @@ class LiveTab(QWidget):
             if len(self._paint_times) > 1
             else 0.0
         )
-        self.readout.emit(
-            f"{self.source_name}  |  {fps:4.1f} fps  |  inference {item.infer_ms:5.1f} ms  |  "
-            f"faces {len(item.result.faces)}  |  dropped {item.dropped}  |  "
-            f"model {self.model_name or 'none'}"
-        )
+        if self.state in ("lost", "starting"):
+            self.state = "playing"
+        self._fps = fps
+        self._show_readout()
         self.painted.emit(latency_ms)
+
+    def _show_readout(self) -> None:
+        """What flows: the picture's name, rate, model time, faces; or why nothing flows."""
+        item = self.last
+        name = item.captured.name if item and self.source_kind == "folder" else self.source_name
+        if self.state == "playing" and item is not None:
+            rate = f"{self._fps:4.1f} fps  |  inference {item.infer_ms:5.1f} ms"
+        else:
+            rate = {"paused": "paused", "ended": "ended", "lost": "camera lost"}.get(
+                self.state, self.state
+            )
+        faces = f"faces {len(item.result.faces)}  |  dropped {item.dropped}" if item else ""
+        self.readout.emit("  |  ".join(part for part in (name, rate, faces) if part))
 
     # ------------------------------------------------------------------ actions
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
         if self.camera is not None:
             self.camera.set_paused(paused)
+        if self.state in ("playing", "paused"):
+            self.state = "paused" if paused else "playing"
+        self.view.set_badge("Paused" if paused else "")
+        self._show_readout()
 
     def set_mirror(self, mirror: bool) -> None:
         if self.camera is not None:

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QTabWidget
 
 from ferapp.core.errors import FerappError
+from ferapp.core.locations import resource_path
+from ferapp.gui.about import AboutDialog
 from ferapp.gui.live_tab import LiveTab
 from ferapp.gui.settings import AppSettings, load_settings, open_store, save_settings
 from ferapp.gui.settings_dialog import SettingsDialog
 from ferapp.gui.threads import wait_for_lingering_threads
 from ferapp.gui.training_tab import TrainingTab
+from ferapp.gui.widgets import ElidedLabel
+
+STATUS_READOUT_WIDTH = 430
+
+
+def app_icon() -> QIcon:
+    """ferapp's icon (a box around a face, in the colour of happy); empty if not installed."""
+    try:
+        return QIcon(str(resource_path("ferapp.svg")))
+    except FerappError:
+        return QIcon()
 
 
 class MainWindow(QMainWindow):
@@ -24,6 +37,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings_dir: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ferapp - facial emotion recognition")
+        self.setWindowIcon(app_icon())
         self.resize(1100, 680)
         self.store = open_store(settings_dir)
         self.settings: AppSettings = load_settings(self.store)
@@ -37,20 +51,34 @@ class MainWindow(QMainWindow):
         self.training.use_model.connect(self.use_trained_model)
         self.tabs.addTab(self.training, "Training")
         self.setCentralWidget(self.tabs)
-        self.status = QLabel()
+        # Temporary messages (saved, recording, ended, errors) show on the left of the status
+        # bar; the readout of what flows stays on the right and never takes their room.
+        self.status = ElidedLabel()
+        self.status.setFixedWidth(STATUS_READOUT_WIDTH)
+        self.status.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.live.readout.connect(self.status.setText)
-        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status)
         self._build_actions()
 
     # ------------------------------------------------------------------ building
-    def _action(self, menu, text: str, shortcut, slot, checkable: bool = False) -> QAction:
+    def _action(
+        self, menu, text: str, shortcut, slot, checkable: bool = False, live_only: bool = False
+    ) -> QAction:
+        """A menu entry with a shortcut. ``live_only``: a single-key shortcut that acts only
+        while the Live tab has the focus, so form controls elsewhere keep their keys (Space
+        ticks a check box; M types an M); the menu entry works from anywhere."""
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setCheckable(checkable)
         action.triggered.connect(slot)
         menu.addAction(action)
-        self.addAction(action)  # shortcuts work in full screen too, with the menu bar hidden
+        if live_only:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.live.addAction(action)
+        else:
+            self.addAction(action)  # works in full screen too, with the menu bar hidden
         return action
 
     def _build_actions(self) -> None:
@@ -71,17 +99,22 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
         self.pause_action = self._action(
-            view_menu, "&Pause", "Space", self.toggle_pause, checkable=True
+            view_menu, "&Pause", "Space", self.toggle_pause, checkable=True, live_only=True
         )
         self.mirror_action = self._action(
-            view_menu, "&Mirror camera", "M", self.toggle_mirror, checkable=True
+            view_menu, "&Mirror camera", "M", self.toggle_mirror, checkable=True, live_only=True
         )
         self.mirror_action.setChecked(self.settings.mirror)
         self.landmarks_action = self._action(
-            view_menu, "Show &landmarks", "L", self.toggle_landmarks, checkable=True
+            view_menu, "Show &landmarks", "L", self.toggle_landmarks, checkable=True, live_only=True
         )
         self.landmarks_action.setChecked(self.settings.landmarks)
         self._action(view_menu, "&Full screen", "F11", self.toggle_full_screen)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About ferapp", None, self.show_about)
+
+    def show_about(self) -> None:
+        AboutDialog(self.live.model_name, self).exec()
 
     def show_message(self, text: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -113,7 +146,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ actions
     def toggle_pause(self) -> None:
         self.live.set_paused(self.pause_action.isChecked())
-        self.show_message("Paused" if self.live.paused else "Running", 2000)
+        self.show_message(
+            "Paused: press Space (or View > Pause) to go on" if self.live.paused else "Running",
+            0 if self.live.paused else 2000,
+        )
 
     def toggle_mirror(self) -> None:
         self.apply_settings(replace(self.settings, mirror=self.mirror_action.isChecked()))

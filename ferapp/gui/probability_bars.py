@@ -11,6 +11,8 @@ from ferapp.core.colors import RGB, color_rgb
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.export import face_number
 
+INK = "#202020"  # axis text and values, dark enough to read on white
+
 
 class ProbabilityBars(QWidget):
     """Bars for the selected face; a combo box picks the face (by the number on its box)
@@ -27,13 +29,19 @@ class ProbabilityBars(QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setXRange(0, 1, padding=0)
+        self.plot.setXRange(0, 1.12, padding=0)  # room for the value after a full bar
         self.plot.setLabel("bottom", "probability")
         self.plot.showGrid(x=True, alpha=0.3)
         self.plot.getViewBox().invertY(True)  # first class at the top
+        bottom, left = self.plot.getAxis("bottom"), self.plot.getAxis("left")
+        bottom.setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)]])
+        for axis in (bottom, left):
+            axis.setTextPen(pg.mkPen(INK))
+            axis.setPen(pg.mkPen(INK))
         # horizontal bars: one row per class, so the names stay readable
         self.bars = pg.BarGraphItem(x0=[0] * 7, y=list(range(7)), width=[0] * 7, height=0.7)
         self.plot.addItem(self.bars)
+        self.values: list[pg.TextItem] = []
         self._set_axis(self.class_names)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -51,6 +59,14 @@ class ProbabilityBars(QWidget):
     def _set_axis(self, names: Sequence[str]) -> None:
         self.plot.getAxis("left").setTicks([list(enumerate(names))])
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+        for item in self.values:
+            self.plot.removeItem(item)
+        self.values = []
+        for row in range(len(names)):  # each bar's value, just after its end
+            text = pg.TextItem("", color=INK, anchor=(0, 0.5))
+            text.setPos(0, row)
+            self.plot.addItem(text)
+            self.values.append(text)
         brushes = [pg.mkBrush(*color_rgb(n, self.palette)) for n in names]
         pens = [pg.mkPen(80, 80, 80) for _ in names]
         self.bars.setOpts(
@@ -86,3 +102,9 @@ class ProbabilityBars(QWidget):
             self.heights = list(face.probabilities)
             self.caption.setText(f"Face {numbers[picked]}: {face.label} {face.confidence:.0%}")
         self.bars.setOpts(width=self.heights)
+        shown = face is not None and bool(face.probabilities)
+        for text, value, row in zip(
+            self.values, self.heights, range(len(self.values)), strict=False
+        ):
+            text.setText(f"{value:.0%}" if shown else "")
+            text.setPos(value + 0.01, row)

@@ -7,6 +7,15 @@ from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QHeaderView, QLabel, QSizePolicy, QTableWidget
 
 
+def sentence(text: str) -> str:
+    """A message as a sentence: capital first letter, a full stop at the end."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
 class ElidedLabel(QLabel):
     """One line of text that never widens its layout: cut with "..." where it does not fit,
     the whole text in the tooltip."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pytest
 
 from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.emotions import EMOTIONS
 from ferapp.core.locations import find_default_model
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
@@ -193,3 +195,24 @@ def test_closing_during_a_run_asks_first(qtbot, window, tiny_csv, tmp_path):
     window.confirm_close_during_training = lambda: True
     window.close()
     assert not tab.running and not window.isVisible()
+
+
+def test_a_new_dataset_clears_old_results_and_a_bad_one_disables_start(
+    qtbot, window, tmp_path, tiny_csv
+):
+    tab = window.training
+    report = {
+        "class_names": ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"],
+        "confusion_matrix": np.eye(7, dtype=int).tolist(),
+        "precision": dict.fromkeys(EMOTIONS, 1.0),
+        "recall": dict.fromkeys(EMOTIONS, 1.0),
+    }
+    tab.plots.show_report(report)
+    assert tab.plots.confusion_image.image is not None
+    tab.check_dataset(str(tmp_path / "missing.csv"))
+    assert tab.plots.confusion_image.image is None and tab.plots.report_table.item(0, 0) is None
+    qtbot.waitUntil(lambda: "not found" in tab.form.data_status.text(), timeout=60_000)
+    assert not tab.start_button.isEnabled()
+    tab.check_dataset(str(tiny_csv))
+    qtbot.waitUntil(lambda: "training and" in tab.form.data_status.text(), timeout=60_000)
+    assert tab.start_button.isEnabled()

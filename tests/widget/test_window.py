@@ -52,15 +52,15 @@ def test_live_results_boxes_and_bars(qtbot, window, face_video_path):
         for j in range(0, shot.height(), 3)
     }
     assert "#ffff00" in colors
-    qtbot.waitUntil(lambda: "End of video" in window.live.view._message, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "End of video" in window.live.view.message, timeout=WAIT_MS)
 
 
 def test_source_switch_and_failures_show_messages(qtbot, window, tmp_path, face_video_path):
     window.start_source("97")
     qtbot.waitUntil(
-        lambda: "camera 97 could not be opened" in window.live.view._message, timeout=WAIT_MS
+        lambda: "Camera 97 could not be opened" in window.live.view.message, timeout=WAIT_MS
     )
-    assert "Open video" in window.live.view._message
+    assert "Open video" in window.live.view.message
     three = support.face_video(tmp_path / "three.avi", n_frames=8, faces=3)
     window.start_source(str(three))
     qtbot.waitUntil(
@@ -125,7 +125,7 @@ def test_snapshot_and_recording(qtbot, window, tmp_path, face_video_path):
     csv_path = tmp_path / "rec.csv"
     window.toggle_recording(path=str(csv_path))
     window.start_source(str(face_video_path))
-    qtbot.waitUntil(lambda: "End of video" in window.live.view._message, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "End of video" in window.live.view.message, timeout=WAIT_MS)
     window.toggle_recording()
     lines = csv_path.read_text().splitlines()
     assert lines[0].startswith("source,frame,time_ms,face,x,y,w,h,label,confidence,angry")
@@ -195,3 +195,72 @@ def test_a_lost_camera_is_retried_with_a_countdown_and_comes_back(qtbot, window,
     qtbot.waitUntil(lambda: any("trying again in 60 s" in m for m in countdowns), timeout=WAIT_MS)
     window.reconnect_action.trigger()
     qtbot.waitUntil(lambda: len(opened) >= 2, timeout=10_000)
+
+
+def test_pause_and_a_snapshot_are_said_where_they_can_be_seen(
+    qtbot, window, face_video_path, tmp_path
+):
+    window.start_source(str(face_video_path))
+    qtbot.waitUntil(lambda: window.live.last is not None, timeout=WAIT_MS)
+    window.pause_action.trigger()
+    assert "Paused" in window.statusBar().currentMessage()
+    assert "paused" in window.status.text() and window.live.view._badge == "Paused"
+    saved = window.snapshot(str(tmp_path / "snap.png"))
+    assert saved and f"Saved {saved}" == window.statusBar().currentMessage()
+    window.pause_action.trigger()
+    assert window.live.view._badge == ""
+    # the readout has its own place: a message and the readout are both on screen
+    assert window.status.isVisible() and window.status.width() > 300
+
+
+def test_single_keys_act_on_the_live_view_only(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.tabs.setCurrentWidget(window.training)
+    box = window.training.form.skip_bad
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    QTest.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() and not window.pause_action.isChecked()
+    combo = window.training.form.arch_combo
+    combo.setFocus()
+    mirror = window.settings.mirror
+    QTest.keyClick(combo, Qt.Key.Key_M)
+    assert window.settings.mirror == mirror  # M chose an architecture, not the mirror
+    window.tabs.setCurrentWidget(window.live)
+    window.live.view.setFocus()
+    qtbot.waitUntil(window.live.view.hasFocus, timeout=5000)
+    QTest.keyClick(window.live.view, Qt.Key.Key_Space)
+    assert window.pause_action.isChecked()
+
+
+def test_box_numbers_are_the_numbers_of_the_face_picker(qtbot, window, tmp_path):
+    three = support.face_video(tmp_path / "three.avi", n_frames=8, faces=3)
+    window.start_source(str(three))
+    qtbot.waitUntil(
+        lambda: window.live.last is not None and len(window.live.last.result.faces) == 3,
+        timeout=WAIT_MS,
+    )
+    faces = window.live.last.result.faces
+    picker = window.live.bars.face_picker
+    assert [picker.itemText(i) for i in range(picker.count())] == [
+        f"Face {f.number}" for f in faces
+    ]
+    assert sorted(f.number for f in faces) == [1, 2, 3]
+    picker.setCurrentIndex(2)
+    window.live.bars.show_faces(faces, window.live.last.class_names)
+    assert window.live.bars.caption.text().startswith(f"Face {faces[2].number}:")
+
+
+def test_about_shows_the_version_the_model_card_and_the_licences(qtbot, window):
+    from ferapp import __version__
+    from ferapp.gui.about import AboutDialog
+
+    dialog = AboutDialog("happy.keras", window)
+    qtbot.addWidget(dialog)
+    texts = [dialog.tabs.widget(i).toPlainText() for i in range(dialog.tabs.count())]
+    assert __version__ in texts[0] and "happy.keras" in texts[0]
+    assert "Model card" in texts[1]
+    assert "FER2013" in texts[2] and "YuNet" in texts[2] and "LGPL" in texts[2]
+    assert not window.windowIcon().isNull()

@@ -1,0 +1,83 @@
+"""Help > About: version, the model in use and its card, the licences of all parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ferapp import __version__
+from ferapp.core.errors import FerappError
+from ferapp.core.locations import PROJECT_ROOT, find_default_model, resource_path, search_paths
+
+LICENCE_FILES = ("THIRD-PARTY.md", "YuNet.txt")
+
+
+def _text(path: Path | None, missing: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8") if path else missing
+    except OSError:
+        return missing
+
+
+def model_card() -> str:
+    model = find_default_model()
+    card = model.with_suffix(".md") if model else None
+    return _text(card, "The default model's card is not installed.")
+
+
+def licences() -> str:
+    parts = []
+    for name in LICENCE_FILES:
+        try:
+            parts.append(_text(resource_path(f"licenses/{name}"), ""))
+        except FerappError:
+            continue
+    own = next(
+        (p for p in [*search_paths("", "LICENSE"), PROJECT_ROOT / "LICENSE"] if p.is_file()), None
+    )
+    parts.append("# ferapp\n\n" + _text(own, "MIT licence, copyright the ferapp developers."))
+    return "\n\n---\n\n".join(p for p in parts if p)
+
+
+class AboutDialog(QDialog):
+    def __init__(self, model_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About ferapp")
+        self.resize(720, 560)
+        about = QTextBrowser()
+        about.setOpenExternalLinks(True)
+        about.setMarkdown(
+            f"# ferapp {__version__}\n\n"
+            "Real-time facial emotion recognition on an ordinary computer: it finds every "
+            "face in a camera, a video or photos, and shows how likely each of the seven "
+            "FER2013 emotions is. It also trains its own models.\n\n"
+            f"**Model in use:** {model_name or 'none loaded'}\n\n"
+            "**Your data stays here:** ferapp keeps nothing unless you ask it to (snapshot, "
+            "recording, results files), and all processing happens on this computer.\n\n"
+            "**The default model is for research and non-commercial use**, as the FER2013 "
+            "images it learnt from are (see the Licences tab).\n\n"
+            "The design follows a 2019 master's thesis, *Design of a facial emotion "
+            "recognition system using Deep Learning techniques* (UPM)."
+        )
+        card = QTextBrowser()
+        card.setMarkdown(model_card())
+        terms = QTextBrowser()
+        terms.setMarkdown(licences())
+        tabs = QTabWidget()
+        tabs.addTab(about, "About")
+        tabs.addTab(card, "Model card")
+        tabs.addTab(terms, "Licences")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(buttons)
+        self.tabs = tabs

@@ -29,7 +29,7 @@ class ProbabilityBars(QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setXRange(0, 1.12, padding=0)  # room for the value after a full bar
+        self.plot.setXRange(-0.04, 1.12, padding=0)  # room for 0, and for a full bar's value
         self.plot.setLabel("bottom", "probability")
         self.plot.showGrid(x=True, alpha=0.3)
         self.plot.getViewBox().invertY(True)  # first class at the top

@@ -52,10 +52,10 @@ class TrainingForm(QWidget):
         pick_file.clicked.connect(self._pick_file)
         pick_folder = QPushButton("Folder...")
         pick_folder.clicked.connect(self._pick_folder)
-        data_row = QHBoxLayout()
-        data_row.addWidget(self.data_edit, 1)
+        data_row = QHBoxLayout()  # the buttons under the path: the path gets the width
         data_row.addWidget(pick_file)
         data_row.addWidget(pick_folder)
+        data_row.addStretch(1)
         self.data_status = QLabel("Choose a dataset.")
         self.data_status.setWordWrap(True)
         self.counts_table = fitted_table(list(EMOTIONS), ["train", "validation"])
@@ -101,8 +101,8 @@ class TrainingForm(QWidget):
         pick_out = QPushButton("Save as...")
         pick_out.clicked.connect(self._pick_out)
         out_row = QHBoxLayout()
-        out_row.addWidget(self.out_edit, 1)
         out_row.addWidget(pick_out)
+        out_row.addStretch(1)
         self.arch_combo.currentIndexChanged.connect(self._default_out)
         self._default_out()
         self.start_combo = QComboBox()
@@ -119,7 +119,8 @@ class TrainingForm(QWidget):
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Dataset", data_row)
+        form.addRow("Dataset", self.data_edit)
+        form.addRow("", data_row)
         form.addRow("", self.data_status)
         form.addRow("", self.counts_table)
         form.addRow("", self.skip_bad)
@@ -131,7 +132,8 @@ class TrainingForm(QWidget):
         form.addRow("Augmentation", augment_row)
         form.addRow("Average the last", self.average_last)
         form.addRow("At test time", self.flip_average)
-        form.addRow("Save model to", out_row)
+        form.addRow("Save model to", self.out_edit)
+        form.addRow("", out_row)
 
     @staticmethod
     def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:

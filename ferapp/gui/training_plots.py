@@ -80,6 +80,8 @@ class TrainingPlots(QWidget):
         plot.addLegend(offset=(-10, -10) if legend_at_bottom else (-10, 10))
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", metric)
+        for side in ("left", "bottom"):  # plain numbers: no "(x0.001)" scaling
+            plot.getAxis(side).enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.3)
         for key, pen, name in (
             (metric, TRAIN_PEN, "train"),

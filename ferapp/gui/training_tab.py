@@ -268,8 +268,9 @@ class TrainingTab(QWidget):
             state = "Stopped" if summary.cancelled else "Finished"
             self.progress_label.setText(
                 f"{state}: best validation accuracy {summary.best_val_accuracy:.1%} "
-                f"({summary.origin}); model saved to {self.last_model}"
+                f"({summary.origin})"
             )
+            self.progress_label.setToolTip(f"Model saved to {self.last_model}")
             if self.progress.maximum() and not summary.cancelled:
                 self.progress.setValue(self.progress.maximum())
         else:

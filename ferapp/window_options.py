@@ -13,6 +13,7 @@ COMMANDS_HELP = (
     "  analyze        find faces and their emotions in images, videos or a camera\n"
     "  evaluate       measure a model on a FER2013-format CSV\n"
     "  train          train an emotion model\n"
+    "  serve          serve the web page (browser camera) and an HTTP API\n"
     "  convert-model  convert a model for fast start (done by itself on first use)"
 )
 

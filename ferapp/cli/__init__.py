@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from ferapp import __version__
 from ferapp.core.errors import FerappError
 
-COMMANDS = ("analyze", "evaluate", "train", "convert-model")
+COMMANDS = ("analyze", "evaluate", "train", "serve", "convert-model")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ferapp.cli import analyze, convert_model, evaluate, train
+    from ferapp.cli import analyze, convert_model, evaluate, serve, train
 
     parser = argparse.ArgumentParser(
         prog="ferapp",
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ferapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (analyze, evaluate, train, convert_model):
+    for module in (analyze, evaluate, train, serve, convert_model):
         module.add_parser(sub)
     return parser
 

@@ -1,0 +1,159 @@
+"""The WebSocket stream: frames in, results out, the newest frame winning.
+
+Protocol (``GET /ws``):
+
+* On connecting, the server sends ``{"type": "hello", "model", "runtime", "detector",
+  "class_names", "colors", "max_fps"}``.
+* The client sends frames as binary messages: a 4-byte big-endian frame number, then an
+  image (JPEG or PNG). It may send ``{"type": "reset"}`` as text to forget its faces.
+* For each frame it recognises, the server answers ``{"type": "result", "frame",
+  "width", "height", "faces": [...], "server_ms", "dropped"}``; the faces are those of
+  ``POST /api/analyze``, with a ``track`` that follows a face from frame to frame.
+* A frame that arrives while the previous one is still being recognised replaces any
+  frame waiting: a slow server drops frames (``dropped`` counts them) instead of
+  falling behind. A client is answered at most ``max_fps`` times a second; frames sent
+  faster wait their turn the same way, so the newest one is always answered.
+* Problems are ``{"type": "error", "message"}``; the connection stays open. A client
+  beyond the limit gets an error and the connection closes (code 1013).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+from ferapp.core.errors import FerappError
+from ferapp.core.export import face_record
+
+HEADER = struct.Struct(">I")
+
+
+@dataclass
+class Pending:
+    frame: int
+    data: bytes
+    received: float
+
+
+class ClientStream:
+    """One client's newest waiting frame, its recognizer, and its counters."""
+
+    def __init__(self, ws: web.WebSocketResponse, pool, max_fps: float) -> None:
+        self.ws, self.pool = ws, pool
+        self.recognizer = pool.new_recognizer()
+        self.min_gap = 1.0 / max_fps if max_fps > 0 else 0.0
+        self.waiting: Pending | None = None
+        self.arrived = asyncio.Event()
+        self.dropped = 0
+        self.last_taken = 0.0
+
+    def offer(self, data: bytes) -> str | None:
+        """Take a binary message; an error message for the client, or None."""
+        if len(data) <= HEADER.size:
+            return "a frame is a 4-byte frame number followed by a JPEG or PNG image"
+        if self.waiting is not None:
+            self.dropped += 1  # never recognised: a newer frame came first
+        (frame,) = HEADER.unpack_from(data)
+        self.waiting = Pending(frame, data[HEADER.size :], time.monotonic())
+        self.arrived.set()
+        return None
+
+    async def answer(self) -> None:
+        """Recognise the newest frame whenever there is one, at most ``max_fps`` times a
+        second, until the client leaves."""
+        names = self.pool.classifier.class_names
+        while not self.ws.closed:
+            await self.arrived.wait()
+            too_soon = self.last_taken + self.min_gap - time.monotonic()
+            if too_soon > 0:
+                await asyncio.sleep(too_soon)  # newer frames may replace the waiting one
+            self.arrived.clear()
+            pending, self.waiting = self.waiting, None
+            if pending is None:
+                continue
+            self.last_taken = time.monotonic()
+            try:
+                result, (height, width) = await self.pool.recognise(
+                    self.recognizer, pending.data, pending.frame, where=f"frame {pending.frame}"
+                )
+            except FerappError as exc:
+                await self.send({"type": "error", "message": str(exc)})
+                continue
+            await self.send(
+                {
+                    "type": "result",
+                    "frame": pending.frame,
+                    "width": width,
+                    "height": height,
+                    "faces": [face_record(f, i, names) for i, f in enumerate(result.faces)],
+                    "server_ms": round((time.monotonic() - pending.received) * 1e3, 1),
+                    "dropped": self.dropped,
+                }
+            )
+
+    async def send(self, message: dict) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):  # the client went away
+                await self.ws.send_str(json.dumps(message))
+
+
+def stream_handler(pool_key, config_key, clients_key, hello: Callable[[web.Application], str]):
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        app = request.app
+        limits = app[config_key].limits
+        ws = web.WebSocketResponse(max_msg_size=limits.max_message_bytes, heartbeat=30)
+        await ws.prepare(request)
+        clients = app[clients_key]
+        if len(clients) >= limits.max_clients:
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "message": f"the server already serves {limits.max_clients} clients; "
+                        "try again later",
+                    }
+                )
+            )
+            await ws.close(code=1013, message=b"too many clients")
+            return ws
+        clients.add(ws)
+        client = ClientStream(ws, app[pool_key], limits.max_fps)
+        answering = asyncio.create_task(client.answer())
+        try:
+            await ws.send_str(hello(app))
+            async for message in ws:
+                if message.type == WSMsgType.BINARY:
+                    problem = client.offer(message.data)
+                elif message.type == WSMsgType.TEXT:
+                    problem = _text(message.data, client)
+                elif message.type == WSMsgType.ERROR:
+                    break
+                else:
+                    continue
+                if problem:
+                    await client.send({"type": "error", "message": problem})
+        finally:
+            clients.discard(ws)
+            answering.cancel()
+            client.arrived.set()
+        return ws
+
+    return handle
+
+
+def _text(text: str, client: ClientStream) -> str | None:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return 'text messages must be JSON, such as {"type": "reset"}'
+    if not isinstance(message, dict) or message.get("type") != "reset":
+        return f'unknown message {text[:60]!r}; frames are binary, text is {{"type": "reset"}}'
+    client.recognizer.tracker.reset()
+    return None

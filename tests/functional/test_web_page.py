@@ -1,0 +1,131 @@
+"""The web page in a real headless Chromium, its camera fed from a real face."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests import support
+from tests.support import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium here (Debian/Ubuntu: apt-get install chromium; .ci/run installs it)",
+)
+BROWSER_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> Path:
+    """A raw YUV 4:2:0 video, what Chromium's fake camera plays."""
+    height, width = frames[0].shape[:2]
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            out.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(happy_model_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ferapp", "serve", "--port", str(port), "--model",
+         str(happy_model_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline()
+    assert "open http://127.0.0.1" in line, line + proc.stdout.read()
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def launch(playwright, camera: Path | None):
+    flags = list(BROWSER_FLAGS)
+    if camera is not None:
+        flags += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ]
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=flags)
+
+
+def test_the_camera_page_draws_a_yellow_box_and_the_bars(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    camera = write_y4m(tmp_path / "face.y4m", [support.face_frame(1, shift=s) for s in range(0, 8)])
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera)
+        page = browser.new_page(viewport={"width": 1100, "height": 700})
+        page.goto(server)
+        page.wait_for_function(
+            "document.getElementById('caption').textContent.startsWith('Face 1: happy')",
+            timeout=60_000,
+        )
+        page.wait_for_function("document.getElementById('readout').textContent.includes('fps')")
+        yellow = page.evaluate(
+            """() => {
+                const c = document.getElementById('overlay');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 0; i < d.length; i += 4)
+                    if (d[i] > 240 && d[i + 1] > 240 && d[i + 2] < 30 && d[i + 3] > 200) n++;
+                return n;
+            }"""
+        )
+        assert yellow > 100  # the happy box and its label, in the happy colour
+        share = page.evaluate(  # as drawn: the bar's width against its track's
+            """() => {
+                const bar = document.querySelector('.bar[data-label=happy]');
+                return bar.querySelector('.fill').getBoundingClientRect().width
+                     / bar.querySelector('.track').getBoundingClientRect().width;
+            }"""
+        )
+        assert share > 0.5
+        page.wait_for_function(  # frames keep flowing
+            "parseFloat(document.getElementById('readout').textContent) >= 5", timeout=30_000
+        )
+        assert "round trip" in page.inner_text("#readout")
+        page.screenshot(path=str(tmp_path / "page.png"))
+        browser.close()
+
+
+def test_a_refused_camera_is_said_and_a_file_can_be_opened(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    photo = tmp_path / "three.png"
+    cv2.imwrite(str(photo), support.face_frame(3))
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera=None)  # no camera, no permission
+        page = browser.new_page()
+        page.goto(server)
+        page.wait_for_function(
+            "/refused|No camera/.test(document.getElementById('message').textContent)",
+            timeout=30_000,
+        )
+        page.set_input_files("#file", str(photo))
+        page.wait_for_function(
+            "document.getElementById('readout').textContent.includes('3 faces')", timeout=60_000
+        )
+        assert not page.locator("#picker").is_hidden()  # several faces: a picker
+        browser.close()
+    time.sleep(0.1)

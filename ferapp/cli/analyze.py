@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ferapp.cli.options import (
 )
 from ferapp.core.analysis import Outputs, analyze_source
 from ferapp.core.detection import create_detector
+from ferapp.core.errors import FerappError
 from ferapp.core.pipeline import Pipeline
 from ferapp.core.recognizer import Recognizer
 from ferapp.core.smoothing import MAX_SMOOTHING, check_smoothing
@@ -28,10 +30,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "analyze",
         help="find faces and their emotions in images, videos or a camera",
         description="Find every face and its emotion. SOURCE is an image, a folder "
-        "of images, a video file or a camera number.",
+        "of images, a video file or a camera number. Several sources (paths, folders of "
+        "videos, globs, or @list.txt) make a batch: give --out DIR for their results.",
     )
     p.add_argument(
-        "source", help="image, folder of images, video file, or camera number (0, 1, ...)"
+        "source",
+        nargs="+",
+        help="image, folder of images, video file, or camera number (0, 1, ...); for a "
+        "batch, several of them, a folder of videos, a glob or @list.txt",
     )
     p.add_argument("--csv", type=Path, help="write one row per face (and per face-less frame)")
     p.add_argument("--json", type=Path, help="write all results and the summary as JSON")
@@ -60,9 +66,40 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         f"(0 = off, 0.6 = moderate, at most {MAX_SMOOTHING}; faces are tracked by position)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch = p.add_argument_group(
+        "batch",
+        "many sources at once: one result per source in --out (CSV, JSON, timeline picture), "
+        "a summary table and report.html; a rerun skips sources already done",
+    )
+    batch.add_argument("--out", type=Path, help="folder for a batch's results")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help=f"processes on this machine (default: the number of cores, {os.cpu_count()})",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (tcp://host:8786); the workers must see --out",
+    )
+    batch.add_argument(
+        "--annotate-videos", action="store_true", help="also write <name>.annotated.mp4"
+    )
+    batch.add_argument("--no-timeline", action="store_true", help="no timeline pictures")
     add_model_options(p)
     add_detector_options(p)
     p.set_defaults(run=run)
+
+
+def looks_like_batch(spec: str) -> bool:
+    """A list file, a glob or a folder holding videos: many sources."""
+    from ferapp.core.sources import VIDEO_SUFFIXES
+
+    if spec.startswith("@") or spec.lower().endswith(".txt") or any(c in spec for c in "*?["):
+        return True
+    folder = Path(spec)
+    return folder.is_dir() and any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
 
 
 def build_recognizer(args: argparse.Namespace) -> Recognizer:
@@ -75,6 +112,14 @@ def build_recognizer(args: argparse.Namespace) -> Recognizer:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out is not None or len(args.source) > 1 or looks_like_batch(args.source[0]):
+        from ferapp.cli.batch import run_batch
+
+        return run_batch(args)
+    for option in ("workers", "scheduler", "annotate_videos"):
+        if option != "workers" and getattr(args, option):
+            raise FerappError(f"--{option.replace('_', '-')} is for batches: give --out DIR")
+    args.source = args.source[0]
     recognizer = build_recognizer(args)
     outputs = Outputs(args.csv, args.json, args.annotate, args.landmarks)
     classifier = recognizer.pipeline.classifier

@@ -134,7 +134,12 @@ def analyze_source(
                 f"{len(source)} its file declares: it is probably truncated"
             )
         for recorder in recorders:
-            recorder.close(summary=summary.as_dict(), interrupted=interrupted)
+            recorder.close(
+                summary=summary.as_dict(),
+                interrupted=interrupted,
+                complete=not interrupted,
+                seconds=round(result.seconds, 2),
+            )
         if annotated is not None:
             annotated.close()
         return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -12,6 +13,7 @@ from ferapp.core.errors import FerappError
 from ferapp.core.locations import resource_path
 from ferapp.gui.about import AboutDialog
 from ferapp.gui.live_tab import LiveTab
+from ferapp.gui.results_dialog import ResultsDialog
 from ferapp.gui.settings import AppSettings, load_settings, open_store, save_settings
 from ferapp.gui.settings_dialog import SettingsDialog
 from ferapp.gui.threads import wait_for_lingering_threads
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &camera", "Ctrl+K", self.open_camera)
         self._action(file_menu, "Open &video...", QKeySequence.StandardKey.Open, self.open_video)
         self._action(file_menu, "Open image &folder...", "Ctrl+Shift+O", self.open_folder)
+        self._action(file_menu, "Open &results (JSON)...", None, self.open_results)
         self.reconnect_action = self._action(
             file_menu, "Reco&nnect camera", None, self.live.reconnect_camera
         )
@@ -112,6 +115,18 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Full screen", "F11", self.toggle_full_screen)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ferapp", None, self.show_about)
+
+    def open_results(self, path: str | None = None) -> ResultsDialog | None:
+        """Show the timeline of an analysed video (a result JSON of analyze or a batch)."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open results", "", "ferapp results (*.json);;All files (*)"
+            )
+        if not path:
+            return None
+        dialog = ResultsDialog(Path(path), self.settings.colors, self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         AboutDialog(self.live.model_name, self).exec()

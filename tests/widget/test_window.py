@@ -264,3 +264,23 @@ def test_about_shows_the_version_the_model_card_and_the_licences(qtbot, window):
     assert "Model card" in texts[1]
     assert "FER2013" in texts[2] and "YuNet" in texts[2] and "LGPL" in texts[2]
     assert not window.windowIcon().isNull()
+
+
+def test_a_results_file_opens_as_a_timeline(qtbot, window, tmp_path, happy_model_path):
+    from ferapp.cli import main as cli_main
+
+    video = support.face_video(tmp_path / "three.avi", n_frames=12, faces=3)
+    result = tmp_path / "three.json"
+    cli_main(["analyze", str(video), "--model", str(happy_model_path), "--json", str(result),
+              "--quiet"])  # fmt: skip
+    dialog = window.open_results(str(result))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.timeline is not None, timeout=WAIT_MS)
+    assert dialog.picker.count() == 3 and "3 face(s)" in dialog.caption.text()
+    xs, ys = dialog.curves["happy"].getData()
+    assert len(xs) == 12 and min(ys) > 0.5
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    other = window.open_results(str(broken))
+    qtbot.addWidget(other)
+    qtbot.waitUntil(lambda: "not a ferapp result file" in other.caption.text(), timeout=WAIT_MS)

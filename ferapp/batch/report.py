@@ -1,0 +1,89 @@
+"""The batch's summary table (CSV and JSON) and a small HTML report that needs nothing
+from the internet: the table and each video's timeline picture."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from ferapp.batch.jobs import Job, JobResult
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.files import write_text_atomic
+
+COLUMNS = ("source", "status", "frames", "faces", "dominant", *EMOTIONS, "seconds", "result")
+
+
+def shares(result: JobResult) -> dict[str, float]:
+    """Each emotion's share of the labelled faces."""
+    total = sum(result.per_emotion.values())
+    return {e: (result.per_emotion.get(e, 0) / total if total else 0.0) for e in EMOTIONS}
+
+
+def write_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) -> Path:
+    """summary.csv, summary.json and report.html in ``out``; returns the report's path."""
+    rows = []
+    for job, result in zip(jobs, results, strict=True):
+        row = {
+            "source": job.source,
+            "status": result.status,
+            "frames": result.frames,
+            "faces": result.faces,
+            "dominant": result.dominant or "",
+            **{e: round(v, 4) for e, v in shares(result).items()},
+            "seconds": round(result.seconds, 1),
+            "result": job.path(".json").name if job.path(".json").exists() else "",
+        }
+        rows.append(row)
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(out / "summary.csv", table.getvalue())
+    write_text_atomic(
+        out / "summary.json",
+        json.dumps({"sources": [asdict(r) for r in results], "table": rows}, indent=1),
+    )
+    report = out / "report.html"
+    write_text_atomic(report, _html(jobs, rows))
+    return report
+
+
+def _html(jobs: Sequence[Job], rows: list[dict]) -> str:
+    def cell(value) -> str:
+        return f"<td>{html.escape(str(value))}</td>"
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS[:-1])
+    body = []
+    for row in rows:
+        shares_ = [f"{row[e]:.0%}" if row["frames"] else "" for e in EMOTIONS]
+        values = [row["source"], row["status"], row["frames"], row["faces"], row["dominant"],
+                  *shares_, row["seconds"]]  # fmt: skip
+        body.append("<tr>" + "".join(cell(v) for v in values) + "</tr>")
+    pictures = []
+    for job in jobs:
+        png = job.path(".timeline.png")
+        if png.is_file():
+            pictures.append(
+                f"<h2>{html.escape(Path(job.source).name)}</h2>"
+                f'<img src="{html.escape(png.name)}" alt="timeline of {html.escape(job.name)}">'
+            )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ferapp: batch report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #202020; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; }}
+th {{ background: #f0f0f0; }} img {{ max-width: 100%; }}
+</style></head><body>
+<h1>ferapp: {len(rows)} source(s)</h1>
+<p>Share of the faces per emotion (the dominant emotion is the most frequent label).</p>
+<table><tr>{head}</tr>
+{"".join(body)}
+</table>
+{"".join(pictures)}
+</body></html>
+"""

@@ -1,0 +1,99 @@
+"""`ferapp analyze` with many sources: planned into jobs, run locally or on Dask, summed up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from tqdm import tqdm
+
+from ferapp.batch.jobs import BatchSettings, JobResult, expand_sources, plan
+from ferapp.batch.report import write_summary
+from ferapp.batch.runners import run_local, run_on_cluster
+from ferapp.cli.options import crop_settings, detector_settings
+from ferapp.core.detection import create_detector
+from ferapp.core.errors import FerappError
+from ferapp.core.locations import resolve_model_path
+from ferapp.core.model_cache import file_digest
+from ferapp.core.model_file import read_metadata
+from ferapp.core.smoothing import check_smoothing
+
+
+def batch_settings(args: argparse.Namespace) -> BatchSettings:
+    """The batch's settings, checked here before any worker starts."""
+    model = resolve_model_path(args.model)
+    if not model.is_file():
+        raise FerappError(f"model file not found: {model}")
+    read_metadata(model)  # a file that is not a model is refused now, not in every worker
+    detector = detector_settings(args)
+    create_detector(detector)  # a broken detector file too
+    return BatchSettings(
+        model=str(model.resolve()),
+        model_sha256=file_digest(model),
+        detector=detector,
+        crop=crop_settings(args),
+        smoothing=check_smoothing(args.smooth),
+        csv=True,
+        annotate=args.annotate_videos,
+        timeline=not args.no_timeline,
+        landmarks=args.landmarks,
+    )
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    if args.out is None:
+        raise FerappError("several sources make a batch: give --out DIR for their results")
+    for option in ("csv", "json", "annotate"):
+        if getattr(args, option):
+            raise FerappError(
+                f"--{option} names one file; a batch writes one per source into --out"
+            )
+    if args.workers < 1:
+        raise FerappError(f"--workers must be 1 or more, got {args.workers}")
+    settings = batch_settings(args)
+    jobs = plan(expand_sources(args.source), args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: list[JobResult | None] = [None] * len(jobs)
+    started = time.perf_counter()
+    frames = 0
+    with tqdm(
+        total=len(jobs), unit="file", disable=args.quiet, file=sys.stderr, desc="analysing"
+    ) as bar:
+
+        def on_result(i: int, result: JobResult) -> None:
+            nonlocal frames
+            results[i] = result
+            frames += result.frames if result.status == "done" else 0
+            bar.update(1)
+            bar.set_postfix(frames_per_s=f"{frames / max(time.perf_counter() - started, 1e-9):.0f}")
+            if result.status.startswith("failed"):
+                tqdm.write(f"{result.name}: {result.status}", file=sys.stderr)
+
+        interrupted = False
+        try:
+            if args.scheduler:
+                run_on_cluster(jobs, settings, args.scheduler, on_result)
+            else:
+                run_local(jobs, settings, min(args.workers, len(jobs)), on_result)
+        except KeyboardInterrupt:
+            interrupted = True
+    final = [
+        r or JobResult(j.source, j.name, "not run") for j, r in zip(jobs, results, strict=True)
+    ]
+    report = write_summary(args.out, jobs, final)
+    counts = {s: sum(r.status.startswith(s) for r in final) for s in ("done", "skipped", "failed")}
+    elapsed = time.perf_counter() - started
+    print(
+        f"{len(jobs)} source(s): {counts['done']} analysed, {counts['skipped']} already done, "
+        f"{counts['failed']} failed; {frames} frames in {elapsed:.1f} s "
+        f"({frames / max(elapsed, 1e-9):.1f} frames/s)"
+    )
+    for result in final:
+        if result.status.startswith("failed"):
+            print(f"  {result.source}: {result.status}")
+    print(f"summary: {args.out / 'summary.csv'}\nreport: {report}")
+    if interrupted:
+        print("interrupted: run the same command again to finish", file=sys.stderr)
+        return 130
+    return 1 if counts["failed"] else 0

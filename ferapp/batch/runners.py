@@ -4,6 +4,7 @@ cluster. Every way runs the same job function and gives the same results."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -11,6 +12,19 @@ from ferapp.batch.jobs import BatchSettings, Job, JobResult, run_job
 from ferapp.core.errors import FerappError
 
 OnResult = Callable[[int, JobResult], None]
+
+
+def longest_first(jobs: Sequence[Job]) -> list[int]:
+    """Job indices, largest source first: the last jobs to start are short ones, so no
+    worker is left with a long video while the others idle (results keep job order)."""
+
+    def size(i: int) -> int:
+        try:
+            return os.stat(jobs[i].source).st_size
+        except OSError:
+            return 0
+
+    return sorted(range(len(jobs)), key=size, reverse=True)
 
 
 def run_local(
@@ -26,7 +40,7 @@ def run_local(
     # spawn, not fork: a clean interpreter per worker on every platform
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(run_job, job, settings): i for i, job in enumerate(jobs)}
+        futures = {pool.submit(run_job, jobs[i], settings): i for i in longest_first(jobs)}
         try:
             for future in as_completed(futures):
                 i = futures[future]
@@ -56,8 +70,12 @@ def run_on_cluster(
         raise FerappError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     results: list[JobResult | None] = [None] * len(jobs)
     try:
-        futures = [client.submit(run_job, job, settings, pure=False) for job in jobs]
-        index = {future.key: i for i, future in enumerate(futures)}
+        order = longest_first(jobs)
+        futures = [  # Dask runs higher priorities first: the largest sources
+            client.submit(run_job, jobs[i], settings, pure=False, priority=len(order) - rank)
+            for rank, i in enumerate(order)
+        ]
+        index = {future.key: i for i, future in zip(order, futures, strict=True)}
         try:
             for future in dask_completed(futures):
                 i = index[future.key]

@@ -3,6 +3,7 @@
 
     python dev.py run [ferapp arguments]   # set up .venv if needed, start the app
     python dev.py test [pytest arguments]  # set up .venv if needed, lint, run all tests
+    python dev.py package                  # build this platform's installer, smoke-test it
 
 The virtual environment lives in ``.venv`` beside this file. It is (re)installed when
 pyproject.toml changes, so the command stays fast after the first time. Only the
@@ -65,8 +66,26 @@ def remove_cuda_tensorflow(python: Path) -> None:
         )
 
 
+def package(python: str, args: list[str]) -> int:
+    """Build dist/ferapp and the installer (packaging/build.py), then smoke-test the build."""
+    if subprocess.call([python, "-c", "import PyInstaller"], stderr=subprocess.DEVNULL):
+        print("ferapp: installing the packaging tools (PyInstaller) ...", flush=True)
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-e", f"{ROOT}[test,packaging]"],
+            check=True,
+        )  # fmt: skip
+    code = subprocess.call([python, str(ROOT / "packaging" / "build.py"), *args], cwd=ROOT)
+    if code:
+        return code
+    bundle = ROOT / "dist" / ("ferapp.app/Contents/MacOS" if sys.platform == "darwin" else "ferapp")
+    return subprocess.call(
+        [python, str(ROOT / "packaging" / "smoke_test.py"), str(bundle)], cwd=ROOT
+    )
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test", "setup"):
+    if not argv or argv[0] not in ("run", "test", "setup", "package"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -75,6 +94,8 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "run":
         return subprocess.call([python, "-m", "ferapp", *rest], cwd=ROOT)
+    if command == "package":
+        return package(python, rest)
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     for check in (
         ["-m", "ruff", "check", "."],

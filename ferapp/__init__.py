@@ -1,8 +1,22 @@
 """ferapp: real-time facial emotion recognition on the desktop."""
 
-__version__ = "0.1.0"
-
 import os as _os
+import sys as _sys
+
+
+def _version() -> str:
+    """The release this is: an installer's build writes the tag's version into the bundle."""
+    bundle = getattr(_sys, "_MEIPASS", None)
+    if bundle:
+        try:
+            with open(_os.path.join(bundle, "VERSION"), encoding="utf-8") as file:
+                return file.read().strip() or "0.1.0"
+        except OSError:
+            pass
+    return "0.1.0"
+
+
+__version__ = _version()
 
 # TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) means nothing to users.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

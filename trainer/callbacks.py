@@ -60,14 +60,57 @@ class EpochReporter(keras.callbacks.Callback):
         self.t.end_epoch(self.model, epoch + 1, logs)
 
 
-def schedule_callbacks(c: TrainConfig) -> list[keras.callbacks.Callback]:
+def epochs_since_best(history: list[dict], key: str, higher_is_better: bool) -> tuple[float, int]:
+    """The best value of ``key`` in a run's epochs so far, and how many epochs came after it."""
+    values = [float(h[key]) for h in history]
+    best = max(values) if higher_is_better else min(values)
+    last_best = max(i for i, v in enumerate(values) if v == best)
+    return best, len(values) - 1 - last_best
+
+
+class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
+    """Early stopping that, on a resumed run, counts the epochs before the interruption."""
+
+    def __init__(self, history: list[dict], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+
+    def on_train_begin(self, logs=None) -> None:
+        super().on_train_begin(logs)
+        if self.history:
+            self.best, self.wait = epochs_since_best(self.history, "val_accuracy", True)
+
+
+class ResumedPlateau(keras.callbacks.ReduceLROnPlateau):
+    """Halving on a plateau that, on a resumed run, remembers the best loss and the wait
+    since then or since the last halving (the rate itself is in the optimizer's state)."""
+
+    def __init__(self, history: list[dict], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+
+    def on_train_begin(self, logs=None) -> None:
+        super().on_train_begin(logs)
+        if not self.history:
+            return
+        self.best, wait = epochs_since_best(self.history, "val_loss", False)
+        rates = [float(h["learning_rate"]) for h in self.history]
+        halved = [i for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
+        self.wait = min(wait, len(rates) - 1 - halved[-1]) if halved else wait
+
+
+def schedule_callbacks(
+    c: TrainConfig, history: list[dict] | None = None
+) -> list[keras.callbacks.Callback]:
     """Learning rate (halved on a validation-loss plateau, or cosine decay after a short
-    warm-up) and early stopping on validation accuracy."""
+    warm-up) and early stopping on validation accuracy. ``history``: the epochs a
+    resumed run already has, so that its patience counts them."""
+    history = history or []
     callbacks: list[keras.callbacks.Callback] = []
     if c.schedule == "plateau":
         callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor="val_loss", factor=0.5, patience=c.plateau_patience, min_lr=1e-6
+            ResumedPlateau(
+                history, monitor="val_loss", factor=0.5, patience=c.plateau_patience, min_lr=1e-6
             )
         )
     else:
@@ -82,8 +125,8 @@ def schedule_callbacks(c: TrainConfig) -> list[keras.callbacks.Callback]:
         callbacks.append(keras.callbacks.LearningRateScheduler(cosine))
     if c.early_stopping:
         callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy", patience=c.early_stopping, mode="max"
+            ResumedEarlyStopping(
+                history, monitor="val_accuracy", patience=c.early_stopping, mode="max"
             )
         )
     return callbacks

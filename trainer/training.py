@@ -129,7 +129,7 @@ class Trainer:
         )
 
     def _callbacks(self) -> list[keras.callbacks.Callback]:
-        return [EpochReporter(self), *schedule_callbacks(self.config)]
+        return [EpochReporter(self), *schedule_callbacks(self.config, list(self.history))]
 
     def run(self, resume: bool | None = False) -> TrainResult:
         """Train, or with ``resume`` continue the interrupted run of the same output.

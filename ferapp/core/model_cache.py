@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -99,6 +100,11 @@ def convert(model, quantize: bool) -> bytes:
     from ferapp.core.tensorflow_import import import_tensorflow, is_notice
 
     tf = import_tensorflow()
+    # AutoGraph cannot read the source of Keras's export functions in an installed
+    # (frozen) ferapp and says so through TensorFlow's logger; they run as they are.
+    tf_logger = tf.get_logger()
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
     # from_keras_model, not from_concrete_functions: the latter leaves the weights
     # uninitialised (NaN outputs) with Keras 3. Keras prints its export summary: hide it.
     with (
@@ -111,7 +117,10 @@ def convert(model, quantize: bool) -> bytes:
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         if quantize:
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        return converter.convert()
+        try:
+            return converter.convert()
+        finally:
+            tf_logger.setLevel(level)
 
 
 def convert_in_child_process(path: Path, command: list[str]) -> bool:

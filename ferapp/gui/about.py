@@ -44,7 +44,21 @@ def licences() -> str:
         (p for p in [*search_paths("", "LICENSE"), PROJECT_ROOT / "LICENSE"] if p.is_file()), None
     )
     parts.append("# ferapp\n\n" + _text(own, "MIT licence, copyright the ferapp developers."))
+    parts.append(bundled_licences())
     return "\n\n---\n\n".join(p for p in parts if p)
+
+
+def bundled_licences() -> str:
+    """Links to the licence files an installed ferapp carries for each bundled library."""
+    folder = next((p for p in search_paths("", "licenses") if p.is_dir()), None)
+    if folder is None:  # a source install: the libraries' licences are in site-packages
+        return ""
+    lines = ["# Licence texts of the bundled libraries", ""]
+    for library in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = sorted(f for f in library.rglob("*") if f.is_file())
+        links = ", ".join(f"[{f.relative_to(library)}]({f.as_uri()})" for f in files)
+        lines.append(f"- **{library.name}**: {links}")
+    return "\n".join(lines)
 
 
 class AboutDialog(QDialog):

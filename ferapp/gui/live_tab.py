@@ -1,8 +1,7 @@
 """The Live tab: the annotated frame, probability bars, and the two workers that feed them.
 
-The tab owns the camera worker (reads frames at the source's pace) and the inference
-worker (recognises the newest), each on its own thread; it only paints what they emit.
-"""
+It owns the camera worker (reads frames at the source's pace) and the inference worker
+(recognises the newest), each on its own thread, and only paints what they emit."""
 
 from __future__ import annotations
 

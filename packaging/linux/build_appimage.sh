@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 arch=$(uname -m)
-[ -x dist/ferapp/ferapp ] || python -m PyInstaller --noconfirm --distpath dist --workpath build packaging/ferapp.spec
+[ -x dist/ferapp/ferapp ] || python3 dev.py package --no-installer
 appdir=build/ferapp.AppDir
 rm -rf "$appdir"
 mkdir -p "$appdir/usr/lib" "$appdir/usr/share/applications" "$appdir/usr/share/icons/hicolor/scalable/apps"

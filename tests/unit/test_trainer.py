@@ -296,3 +296,35 @@ def test_the_saved_model_is_described_by_where_it_came_from():
     assert protocol.best_model_origin(7, {**averaged, "kept": False}, {"kept": True}) == (
         "epoch 7 with flip averaging"
     )
+
+
+def test_a_resumed_run_keeps_its_early_stopping_and_plateau_patience():
+    """Interrupted 4 epochs after its best, a run with patience 5 stops after one more
+    epoch without progress, as it would have without the interruption."""
+    from trainer.callbacks import ResumedEarlyStopping, ResumedPlateau
+
+    accuracies = [0.30, 0.40, 0.39, 0.38, 0.40, 0.37]  # best 0.40, last reached at epoch 5
+    losses = [1.9, 1.7, 1.8, 1.75, 1.72, 1.71]  # best 1.7 at epoch 2; the rate halved at 6
+    rates = [1e-3] * 5 + [5e-4]
+    history = [
+        {"val_accuracy": a, "val_loss": v, "learning_rate": r}
+        for a, v, r in zip(accuracies, losses, rates, strict=True)
+    ]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Adam(5e-4), loss="mse")
+
+    stopper = ResumedEarlyStopping(history, monitor="val_accuracy", patience=2, mode="max")
+    stopper.set_model(model)
+    stopper.on_train_begin()
+    assert stopper.best == pytest.approx(0.40) and stopper.wait == 1
+    stopper.on_epoch_end(6, {"val_accuracy": 0.39})
+    assert model.stop_training
+
+    plateau = ResumedPlateau(history, monitor="val_loss", patience=3, factor=0.5)
+    plateau.set_model(model)
+    plateau.on_train_begin()
+    assert plateau.best == pytest.approx(1.7) and plateau.wait == 0  # halved last epoch
+
+    fresh = ResumedEarlyStopping([], monitor="val_accuracy", patience=2, mode="max")
+    fresh.on_train_begin()
+    assert fresh.wait == 0 and fresh.best is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -284,3 +285,17 @@ def test_a_results_file_opens_as_a_timeline(qtbot, window, tmp_path, happy_model
     other = window.open_results(str(broken))
     qtbot.addWidget(other)
     qtbot.waitUntil(lambda: "not a ferapp result file" in other.caption.text(), timeout=WAIT_MS)
+
+
+def test_an_installed_ferapp_lists_each_bundled_library_licence(qtbot, window, tmp_path,
+                                                                monkeypatch):  # fmt: skip
+    """In a bundle (sys._MEIPASS), Help > About links every licence file it carries."""
+    from ferapp.gui.about import AboutDialog
+
+    (tmp_path / "licenses" / "numpy").mkdir(parents=True)
+    (tmp_path / "licenses" / "numpy" / "LICENSE.txt").write_text("BSD")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    dialog = AboutDialog("happy.keras", window)
+    qtbot.addWidget(dialog)
+    shown = dialog.tabs.widget(2).toMarkdown()
+    assert "numpy" in shown and (tmp_path / "licenses/numpy/LICENSE.txt").as_uri() in shown

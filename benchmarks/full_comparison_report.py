@@ -1,0 +1,132 @@
+"""The full-budget comparison, reported: table, per-class recall and curves of each run.
+
+    python benchmarks/full_comparison_report.py [--runs runs/full] [--png docs/full-comparison.png]
+
+Reads what `compare_architectures.py --early-stopping N --out runs/full` left: each
+finished run's summary (<arch>.json) or, for a run still going or stopped, its run
+folder's state. For each model with a checkpoint it times ferapp's classifier on one
+face (8-bit TensorFlow Lite on one core, as the app runs it), with the shipped default
+model timed in the same process as the baseline. Prints the Markdown tables used in
+docs/training.md and draws the curves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+import numpy as np  # noqa: E402
+
+ORDER = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
+THESIS = {"thesis1": "~56 %", "thesis2": "~51 %", "thesis3": "~56 %", "mini_xception": "65.13 %"}
+
+
+def load_run(runs: Path, arch: str) -> dict | None:
+    summary = runs / f"{arch}.json"
+    if summary.is_file():
+        data = json.loads(summary.read_text())
+        data["status"] = (
+            "early stopping" if data["epochs_done"] < data["config"]["epochs"] else "budget"
+        )
+        return data
+    state = runs / f"{arch}.keras.run" / "state.json"
+    if state.is_file():
+        data = json.loads(state.read_text())
+        data["status"] = f"unfinished ({data['epochs_done']} epochs so far)"
+        data["validation"] = None
+        return data
+    return None
+
+
+def ms_per_face(model: Path) -> float | None:
+    from ferapp.core.classifier import EmotionClassifier
+
+    if not model.is_file():
+        return None
+    clf = EmotionClassifier.load(model, threads=1)
+    h, w = clf.input_size
+    face = np.random.default_rng(0).integers(0, 256, (1, h, w), dtype=np.uint8)
+    for _ in range(20):
+        clf.classify(face)
+    times = []
+    for _ in range(300):
+        t0 = time.perf_counter()
+        clf.classify(face)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "full")
+    parser.add_argument("--png", type=Path, default=ROOT / "docs" / "full-comparison.png")
+    args = parser.parse_args()
+    runs = {arch: run for arch in ORDER if (run := load_run(args.runs, arch))}
+    from ferapp.core.locations import find_default_model
+
+    default = find_default_model()
+    baseline = ms_per_face(default) if default else None
+    if baseline:
+        print(f"shipped default model ({default.name}): {baseline:.2f} ms per face\n")
+    print("| architecture | parameters | epochs run | best epoch | PublicTest acc. | "
+          "thesis (its own split) | s/epoch | ms per face | x default | ended by |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for arch, run in runs.items():
+        seconds = statistics.median(h["seconds"] for h in run["history"][1:] or run["history"])
+        speed = ms_per_face(args.runs / f"{arch}.keras")
+        params = run.get("parameters")
+        print(
+            f"| {arch} | {f'{params:,}' if params else '-'} | {run['epochs_done']} | "
+            f"{run['best_epoch']} | {run['best_val_accuracy']:.2%} | {THESIS.get(arch, '-')} | "
+            f"{seconds:.0f} | {f'{speed:.2f}' if speed else '-'} | "
+            f"{f'{speed / baseline:.2f}' if speed and baseline else '-'} | {run['status']} |"
+        )
+    finished = {a: r for a, r in runs.items() if r.get("validation")}
+    if finished:
+        names = next(iter(finished.values()))["validation"]["class_names"]
+        print("\nPer-class recall on PublicTest (best epoch's model):\n")
+        print("| architecture | " + " | ".join(names) + " |")
+        print("|---|" + "---:|" * len(names))
+        for arch, run in finished.items():
+            recall = run["validation"]["recall"]
+            print(f"| {arch} | " + " | ".join(f"{r:.0%}" for r in recall) + " |")
+    draw_curves(runs, args.png)
+    print(f"\ncurves: {args.png.relative_to(ROOT) if args.png.is_relative_to(ROOT) else args.png}")
+    return 0
+
+
+def draw_curves(runs: dict[str, dict], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    for arch, run in runs.items():
+        epochs = [h["epoch"] for h in run["history"]]
+        (line,) = acc.plot(epochs, [h["val_accuracy"] for h in run["history"]], label=arch)
+        acc.plot(epochs, [h["accuracy"] for h in run["history"]], color=line.get_color(),
+                 linestyle=":", linewidth=1)  # fmt: skip
+        loss.plot(epochs, [h["val_loss"] for h in run["history"]], color=line.get_color())
+    acc.set(xlabel="epoch", ylabel="accuracy", title="PublicTest (solid) and training (dotted)")
+    loss.set(xlabel="epoch", ylabel="loss", title="PublicTest loss")
+    acc.legend(loc="lower right")
+    for axis in (acc, loss):
+        axis.grid(alpha=0.3)
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

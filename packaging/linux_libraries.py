@@ -1,0 +1,104 @@
+"""Linux: which shared libraries a bundle needs from the machine it runs on.
+
+The bundle must carry every library its programs and Qt plugins link, except a small
+base set that every Linux desktop has (glibc, the graphics driver's GL, the X11 client
+libraries, fontconfig/freetype, D-Bus, zlib; Wayland's client libraries, which only
+Qt's Wayland plugin loads, on a Wayland session, which has them). Anything else resolved outside the bundle
+on the build machine would be missing on a user's desktop: the window would not open.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+# sonames the bundle may take from the system (see packaging/README.md)
+BASE_LIBRARIES = re.compile(
+    r"^(linux-vdso|linux-gate|ld-linux[-.\w]*|libc|libm|libdl|libpthread|librt|libutil"
+    r"|libresolv|libgcc_s|libstdc\+\+"  # glibc and the compiler runtime
+    r"|libGL|libEGL|libGLX|libGLdispatch|libOpenGL|libgbm|libdrm"  # the graphics driver
+    r"|libX11|libX11-xcb|libxcb|libXau|libXdmcp|libXext|libXrender|libXi|libXfixes"
+    r"|libfontconfig|libfreetype|libexpat|libz|libdbus-1|libsystemd|libcap|libgcrypt"
+    r"|libgpg-error|liblzma|libzstd|liblz4|libbsd|libmd|libglib-2\.0|libgthread-2\.0"
+    r"|libpcre2-8|libbz2|libpng16|libbrotlidec|libbrotlicommon|libffi|libuuid"
+    r"|libwayland-client|libwayland-cursor|libwayland-egl)\.so[.\d]*$"  # Wayland sessions
+)
+
+# sonames Qt's X11 platform plugin links beyond the base set, and their Debian packages
+QT_X11_PACKAGES = {
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxkbcommon.so.0": "libxkbcommon0",
+}
+LDD_LINE = re.compile(r"^\s*(\S+)\s*(?:=>\s*(\S+|not found))?")
+
+
+def linked(path: Path, search: list[Path] | None = None) -> dict[str, str | None]:
+    """ldd's answer for one ELF file: soname -> resolved path (None when not found)."""
+    env = dict(os.environ)
+    if search:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(str(p) for p in search)
+    proc = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env)
+    found: dict[str, str | None] = {}
+    for line in proc.stdout.splitlines():
+        match = LDD_LINE.match(line)
+        if not match or ("=>" not in line and not line.strip().startswith("/")):
+            continue
+        name, where = match.group(1), match.group(2)
+        if "=>" not in line:  # the loader itself, given by path
+            where = name
+        found[Path(name).name] = None if where in (None, "not found") else where
+    return found
+
+
+def qt_x11_plugin() -> Path | None:
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    return plugin if plugin.is_file() else None
+
+
+def missing_qt_x11_libraries() -> list[str]:
+    """Libraries Qt's X11 plugin (and its Qt library) need that this machine lacks."""
+    plugin = qt_x11_plugin()
+    if plugin is None:
+        return []
+    qt_lib = plugin.parents[2] / "lib"
+    missing = {name for name, where in linked(plugin, [qt_lib]).items() if where is None}
+    for library in qt_lib.glob("libQt6XcbQpa.so*"):
+        missing |= {name for name, where in linked(library, [qt_lib]).items() if where is None}
+    return sorted(missing)
+
+
+def is_elf(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def outside_needs(bundle: Path) -> dict[str, set[str]]:
+    """For every ELF file of the bundle: needed libraries that are neither inside it nor in
+    the base set (soname -> the bundle's files that need it). Empty: the bundle is whole."""
+    internal = bundle / "_internal"
+    search = [internal if internal.is_dir() else bundle]
+    inside = {p.name for p in bundle.rglob("*.so*")}
+    problems: dict[str, set[str]] = {}
+    for path in bundle.rglob("*"):
+        if path.is_symlink() or not path.is_file() or not is_elf(path):
+            continue
+        for name, where in linked(path, [*search, path.parent]).items():
+            if name in inside or BASE_LIBRARIES.match(name):
+                continue
+            if where is not None and Path(where).resolve().is_relative_to(bundle.resolve()):
+                continue
+            problems.setdefault(name, set()).add(str(path.relative_to(bundle)))
+    return problems

@@ -66,8 +66,11 @@ def write_training_csv(path: Path, rows: int = 96) -> Path:
     return path
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float = 300) -> tuple[int, str, float | None]:
-    """Run, return (code, output, seconds until the first-frame line, if any)."""
+def run(
+    cmd: list[str], env: dict[str, str], timeout: float = 300, stop_at_first: bool = False
+) -> tuple[int, str, float | None]:
+    """Run, return (code, output, seconds until the first-frame line, if any); with
+    ``stop_at_first`` the program is ended once that line has come."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
@@ -78,6 +81,9 @@ def run(cmd: list[str], env: dict[str, str], timeout: float = 300) -> tuple[int,
         lines.append(line)
         if first is None and "first annotated frame" in line:
             first = time.perf_counter() - started
+            if stop_at_first:
+                proc.kill()
+                break
         if time.perf_counter() - started > timeout:
             proc.kill()
             break
@@ -231,12 +237,16 @@ def main() -> int:
             ]
             code, out, _ = run(again, env)
             results.append(check("batch analysis with the new model", code, out, "1 analysed"))
-            for label, cold in (("warm", False), ("page cache dropped", True)):
+            labels = ("warm", "cold: page cache emptied, a new user's empty cache folder")
+            for label, cold in zip(labels, (False, True), strict=True):
                 times = []
-                for _ in range(args.starts):
+                for i in range(args.starts):
+                    start_env = dict(env)
                     if cold:
+                        start_env["XDG_CACHE_HOME"] = str(tmp / f"new-user-cache-{i}")
+                        start_env["LOCALAPPDATA"] = str(tmp / f"new-user-cache-{i}")
                         drop_from_page_cache(target)
-                    _, _, first = run([*window, "--exit-after", "1"], env)
+                    _, _, first = run([*window, "--exit-after", "60"], start_env, 90, True)
                     times.append(first)
                 shown = ", ".join(f"{t:.2f}" if t else "-" for t in times)
                 print(f"start to the first annotated frame, {label}: {shown} s")

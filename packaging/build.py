@@ -153,7 +153,8 @@ def collect_licences() -> int:
 
 
 def run_pyinstaller(release: str) -> None:
-    env = {**os.environ, "FERAPP_VERSION": release}
+    # TensorFlow, imported by the analysis, keeps its C++ notices to itself
+    env = {**os.environ, "FERAPP_VERSION": release, "TF_CPP_MIN_LOG_LEVEL": "3"}
     subprocess.run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"),

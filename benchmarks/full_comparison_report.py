@@ -27,6 +27,8 @@ if hasattr(os, "sched_setaffinity"):
 
 import numpy as np  # noqa: E402
 
+from trainer.protocol import PARAMETER_COUNTS  # noqa: E402  (no Keras)
+
 ORDER = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
 THESIS = {"thesis1": "~56 %", "thesis2": "~51 %", "thesis3": "~56 %", "mini_xception": "65.13 %"}
 
@@ -84,7 +86,7 @@ def main() -> int:
     for arch, run in runs.items():
         seconds = statistics.median(h["seconds"] for h in run["history"][1:] or run["history"])
         speed = ms_per_face(args.runs / f"{arch}.keras")
-        params = run.get("parameters")
+        params = run.get("parameters") or PARAMETER_COUNTS.get(arch)
         print(
             f"| {arch} | {f'{params:,}' if params else '-'} | {run['epochs_done']} | "
             f"{run['best_epoch']} | {run['best_val_accuracy']:.2%} | {THESIS.get(arch, '-')} | "
@@ -98,8 +100,8 @@ def main() -> int:
         print("| architecture | " + " | ".join(names) + " |")
         print("|---|" + "---:|" * len(names))
         for arch, run in finished.items():
-            recall = run["validation"]["recall"]
-            print(f"| {arch} | " + " | ".join(f"{r:.0%}" for r in recall) + " |")
+            recall = run["validation"]["recall"]  # class name -> recall
+            print(f"| {arch} | " + " | ".join(f"{recall[n]:.0%}" for n in names) + " |")
     draw_curves(runs, args.png)
     print(f"\ncurves: {args.png.relative_to(ROOT) if args.png.is_relative_to(ROOT) else args.png}")
     return 0

@@ -57,7 +57,8 @@ def runtime_distributions(name: str) -> list[metadata.Distribution]:
 
 
 def version() -> str:
-    """The release: FERAPP_VERSION, the newest v* tag (v1.2.0 -> 1.2.0), or pyproject's."""
+    """The release: FERAPP_VERSION, else the nearest v* tag reachable from HEAD
+    (v1.2.0 -> 1.2.0), else pyproject's version."""
     if os.environ.get("FERAPP_VERSION"):
         return os.environ["FERAPP_VERSION"]
     try:
@@ -112,10 +113,15 @@ def make_icons() -> None:
         icon.save(BUILD / "ferapp.icns")
 
 
+def numeric_version(release: str) -> tuple[int, int, int, int]:
+    """Windows wants four numbers: 1.2.0-rc1 -> (1, 2, 0, 0)."""
+    numbers = [int(n) for n in re.findall(r"\d+", release.split("-")[0])[:3]] + [0, 0, 0]
+    return (*numbers[:3], 0)
+
+
 def write_version_files(release: str) -> None:
     (BUILD / "VERSION").write_text(release + "\n", encoding="utf-8")
-    numbers = [int(n) for n in re.findall(r"\d+", release)[:3]] + [0, 0, 0]
-    four = (*numbers[:3], 0)
+    four = numeric_version(release)
     (BUILD / "version_info.txt").write_text(
         f"""VSVersionInfo(
   ffi=FixedFileInfo(filevers={four}, prodvers={four}),
@@ -214,7 +220,12 @@ def windows_setup(release: str) -> Path | None:
         print("packaging: Inno Setup's iscc is not installed; the folder dist\\ferapp is built")
         return None
     subprocess.run(
-        [iscc, f"/DAppVersion={release}", str(ROOT / "packaging" / "windows" / "ferapp.iss")],
+        [
+            iscc,
+            f"/DAppVersion={release}",
+            f"/DNumericVersion={'.'.join(map(str, numeric_version(release)))}",
+            str(ROOT / "packaging" / "windows" / "ferapp.iss"),
+        ],
         check=True,
     )
     return DIST / f"ferapp-{release}-setup.exe"

@@ -90,15 +90,17 @@ def outside_needs(bundle: Path) -> dict[str, set[str]]:
     the base set (soname -> the bundle's files that need it). Empty: the bundle is whole."""
     internal = bundle / "_internal"
     search = [internal if internal.is_dir() else bundle]
-    inside = {p.name for p in bundle.rglob("*.so*")}
     problems: dict[str, set[str]] = {}
     for path in bundle.rglob("*"):
         if path.is_symlink() or not path.is_file() or not is_elf(path):
             continue
         for name, where in linked(path, [*search, path.parent]).items():
-            if name in inside or BASE_LIBRARIES.match(name):
+            if where is None:  # not found where the loader looks: missing, even if inside
+                problems.setdefault(name, set()).add(str(path.relative_to(bundle)))
                 continue
-            if where is not None and Path(where).resolve().is_relative_to(bundle.resolve()):
+            if BASE_LIBRARIES.match(name):
+                continue
+            if Path(where).resolve().is_relative_to(bundle.resolve()):
                 continue
             problems.setdefault(name, set()).add(str(path.relative_to(bundle)))
     return problems

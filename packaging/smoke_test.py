@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -75,18 +76,20 @@ def run(
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
     )
+    watchdog = threading.Timer(timeout, proc.kill)  # also when it hangs without a word
+    watchdog.start()
     lines, first = [], None
     assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if first is None and "first annotated frame" in line:
-            first = time.perf_counter() - started
-            if stop_at_first:
-                proc.kill()
-                break
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            break
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if first is None and "first annotated frame" in line:
+                first = time.perf_counter() - started
+                if stop_at_first:
+                    proc.kill()
+                    break
+    finally:
+        watchdog.cancel()
     return proc.wait(), "".join(lines), first
 
 
@@ -117,7 +120,8 @@ def drop_from_page_cache(root: Path) -> None:
     """Empty the page cache, as after a reboot: all of it when run as root on Linux, else
     the bundle's own files."""
     try:
-        os.sync()
+        if hasattr(os, "sync"):  # not on Windows
+            os.sync()
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
         return
     except OSError:
@@ -193,6 +197,10 @@ def main() -> int:
             "XDG_CACHE_HOME": str(home / ".cache"), "APPDATA": str(home), "LOCALAPPDATA": str(home),
         }  # fmt: skip
         env.pop("FERAPP_MODEL", None)
+        # Qt asks Windows and macOS for their folders, not the variables above: the log
+        # and the settings go where the test can read them back on every platform
+        env["FERAPP_LOG_DIR"] = str(home / "logs")
+        env["FERAPP_SETTINGS_DIR"] = str(home / "settings")
         server = None if args.offscreen else start_xvfb(env)
         if server is None and sys.platform.startswith("linux") and not args.offscreen:
             print("[FAILED] no Xvfb to open the window on a real X display: install it "

@@ -60,16 +60,10 @@ class EpochReporter(keras.callbacks.Callback):
         self.t.end_epoch(self.model, epoch + 1, logs)
 
 
-def epochs_since_best(history: list[dict], key: str, higher_is_better: bool) -> tuple[float, int]:
-    """The best value of ``key`` in a run's epochs so far, and how many epochs came after it."""
-    values = [float(h[key]) for h in history]
-    best = max(values) if higher_is_better else min(values)
-    last_best = max(i for i, v in enumerate(values) if v == best)
-    return best, len(values) - 1 - last_best
-
-
 class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
-    """Early stopping that, on a resumed run, counts the epochs before the interruption."""
+    """Early stopping that, on a resumed run, counts the epochs before the interruption:
+    the history is replayed through Keras's own rule (only a strict improvement resets
+    the wait)."""
 
     def __init__(self, history: list[dict], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -77,13 +71,18 @@ class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_begin(self, logs=None) -> None:
         super().on_train_begin(logs)
-        if self.history:
-            self.best, self.wait = epochs_since_best(self.history, "val_accuracy", True)
+        if self.history and self.monitor_op is None:
+            self._set_monitor_op()
+        for epoch in self.history:
+            self.wait += 1
+            if self._is_improvement(float(epoch[self.monitor]), self.best):
+                self.best, self.wait = float(epoch[self.monitor]), 0
 
 
 class ResumedPlateau(keras.callbacks.ReduceLROnPlateau):
-    """Halving on a plateau that, on a resumed run, remembers the best loss and the wait
-    since then or since the last halving (the rate itself is in the optimizer's state)."""
+    """Halving on a plateau that, on a resumed run, replays the history through Keras's
+    rule (best loss, wait, halvings); the rate itself is in the optimizer's state, saved
+    after this callback has run (it comes before the checkpointing one)."""
 
     def __init__(self, history: list[dict], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -91,12 +90,19 @@ class ResumedPlateau(keras.callbacks.ReduceLROnPlateau):
 
     def on_train_begin(self, logs=None) -> None:
         super().on_train_begin(logs)
-        if not self.history:
-            return
-        self.best, wait = epochs_since_best(self.history, "val_loss", False)
-        rates = [float(h["learning_rate"]) for h in self.history]
-        halved = [i for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
-        self.wait = min(wait, len(rates) - 1 - halved[-1]) if halved else wait
+        if self.history and self.monitor_op is None:
+            self._set_monitor_op()
+        for epoch in self.history:
+            current = float(epoch[self.monitor])
+            if self.in_cooldown():
+                self.cooldown_counter -= 1
+                self.wait = 0
+            if self._is_improvement(current, self.best):
+                self.best, self.wait = current, 0
+            elif not self.in_cooldown():
+                self.wait += 1
+                if self.wait >= self.patience:
+                    self.cooldown_counter, self.wait = self.cooldown, 0
 
 
 def schedule_callbacks(

@@ -129,7 +129,8 @@ class Trainer:
         )
 
     def _callbacks(self) -> list[keras.callbacks.Callback]:
-        return [EpochReporter(self), *schedule_callbacks(self.config, list(self.history))]
+        # the schedule first: a halving is then in the optimizer state the checkpoint saves
+        return [*schedule_callbacks(self.config, list(self.history)), EpochReporter(self)]
 
     def run(self, resume: bool | None = False) -> TrainResult:
         """Train, or with ``resume`` continue the interrupted run of the same output.

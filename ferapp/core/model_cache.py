@@ -107,20 +107,20 @@ def convert(model, quantize: bool) -> bytes:
     tf_logger.setLevel(logging.ERROR)
     # from_keras_model, not from_concrete_functions: the latter leaves the weights
     # uninitialised (NaN outputs) with Keras 3. Keras prints its export summary: hide it.
-    with (
-        warnings.catch_warnings(),
-        contextlib.redirect_stdout(io.StringIO()),
-        stderr_filtered(is_notice),
-    ):
-        warnings.simplefilter("ignore")
-        tf.autograph.set_verbosity(0)
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        if quantize:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        try:
+    try:
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            stderr_filtered(is_notice),
+        ):
+            warnings.simplefilter("ignore")
+            tf.autograph.set_verbosity(0)
+            converter = tf.lite.TFLiteConverter.from_keras_model(model)
+            if quantize:
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
             return converter.convert()
-        finally:
-            tf_logger.setLevel(level)
+    finally:
+        tf_logger.setLevel(level)
 
 
 def convert_in_child_process(path: Path, command: list[str]) -> bool:

@@ -45,8 +45,12 @@ mkdir -p "$apps" "$icons" "$bin"
 ln -sf "$here/ferapp" "$bin/ferapp"
 cp "$here/ferapp.svg" "$icons/ferapp.svg"
 # The Desktop Entry rules: the program's path in double quotes with \ " ` $ escaped by a
-# backslash, every backslash doubled once more by the file's own escaping, and % doubled.
-quoted=$(printf '%s' "$here/ferapp" | sed -e 's/[\\"`$]/\\\\&/g' -e 's/%/%%/g')
+# backslash, and every backslash doubled once more by the file's own escaping. A path
+# with % (which would be %%) is refused by GLib's launchers: the entry then starts the
+# ~/.local/bin link instead.
+program="$here/ferapp"
+case "$program" in *%*) program="$bin/ferapp" ;; esac
+quoted=$(printf '%s' "$program" | sed -e 's/\\/\\\\\\\\/g' -e 's/["`$]/\\\\&/g')
 FERAPP_EXEC="\"$quoted\"" awk '/^Exec=/ { print "Exec=" ENVIRON["FERAPP_EXEC"]; next } { print }' \
   "$here/ferapp.desktop" > "$apps/ferapp.desktop"
 echo "ferapp installed: find it in your applications menu, or run 'ferapp'."

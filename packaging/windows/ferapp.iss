@@ -3,13 +3,16 @@
 #ifndef AppVersion
   #define AppVersion "0.1.0"
 #endif
+#ifndef NumericVersion
+  #define NumericVersion "0.1.0.0"
+#endif
 
 [Setup]
 AppId={{6F3C1F5E-2B1A-4C39-9E63-FE2A0B7D5C11}
 AppName=ferapp
 AppVersion={#AppVersion}
 AppVerName=ferapp {#AppVersion}
-VersionInfoVersion={#AppVersion}
+VersionInfoVersion={#NumericVersion}
 AppPublisher=ferapp
 DefaultDirName={autopf}\ferapp
 DefaultGroupName=ferapp
@@ -18,6 +21,7 @@ OutputBaseFilename=ferapp-{#AppVersion}-setup
 SetupIconFile=..\..\build\packaging\ferapp.ico
 Compression=lzma2
 SolidCompression=yes
+ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 PrivilegesRequiredOverridesAllowed=dialog
 UninstallDisplayIcon={app}\ferapp.exe
@@ -62,34 +66,39 @@ end;
 
 procedure RemoveFromPath(Dir: String);
 var
-  Paths: String;
+  Paths, Padded: String;
   P: Integer;
 begin
   if not RegQueryStringValue(HKA, EnvironmentKey(''), 'Path', Paths) then
     exit;
-  P := Pos(';' + Uppercase(Dir), Uppercase(Paths));
-  if P > 0 then
-  begin
-    Delete(Paths, P, Length(Dir) + 1);
-    RegWriteExpandStringValue(HKA, EnvironmentKey(''), 'Path', Paths);
-  end;
+  { whole entries only: ;C:\...\ferapp; and not a longer path that starts the same }
+  Padded := ';' + Paths + ';';
+  P := Pos(';' + Uppercase(Dir) + ';', Uppercase(Padded));
+  if P = 0 then
+    exit;
+  Delete(Padded, P, Length(Dir) + 1);
+  Paths := Copy(Padded, 2, Length(Padded) - 2);
+  RegWriteExpandStringValue(HKA, EnvironmentKey(''), 'Path', Paths);
 end;
 
 procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);
 var
-  Data: String;
+  Data, Settings: String;
 begin
   if CurUninstallStep = usUninstall then
     RemoveFromPath(ExpandConstant('{app}'));
   if CurUninstallStep = usPostUninstall then
   begin
     Data := ExpandConstant('{localappdata}\ferapp');
-    if DirExists(Data) or DirExists(ExpandConstant('{userappdata}\ferapp')) then
-      if MsgBox('Also remove your ferapp settings, logs and caches?' + #13#10 + Data,
-                mbConfirmation, MB_YESNO or MB_DEFBUTTON2) = IDYES then
+    Settings := ExpandConstant('{userappdata}\ferapp');
+    { a silent uninstall keeps them; otherwise the user decides }
+    if (DirExists(Data) or DirExists(Settings)) and not UninstallSilent then
+      if SuppressibleMsgBox('Also remove your ferapp settings, logs and caches?' + #13#10 +
+                            Settings + #13#10 + Data,
+                            mbConfirmation, MB_YESNO or MB_DEFBUTTON2, IDNO) = IDYES then
       begin
         DelTree(Data, True, True, True);
-        DelTree(ExpandConstant('{userappdata}\ferapp'), True, True, True);
+        DelTree(Settings, True, True, True);
       end;
   end;
 end;

@@ -38,11 +38,14 @@ def desktop_exec(line: str) -> list[str]:
     return [a.replace("%%", "%") for a in [*argv, arg] if a]
 
 
-@pytest.fixture
-def bundle(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+HOSTILE = 'my apps & tools $HOME `x` "q" back\\slash'
+
+
+@pytest.fixture(params=[HOSTILE, HOSTILE + " 100%"])
+def bundle(tmp_path: Path, request) -> tuple[Path, dict[str, str]]:
     """An unpacked 'bundle' (the install files and a ferapp that says where it ran) in a
     folder whose name has every character that breaks naive quoting."""
-    folder = tmp_path / 'my apps & tools $HOME `x` "q" 100%' / "ferapp"
+    folder = tmp_path / request.param / "ferapp"
     folder.mkdir(parents=True)
     for name in ("install.sh", "ferapp.desktop"):
         shutil.copy(LINUX / name, folder / name)
@@ -71,9 +74,11 @@ def test_menu_entry_runs_ferapp_from_a_folder_with_spaces_and_ampersands(bundle)
     exec_lines = [line for line in entry.splitlines() if line.startswith("Exec=")]
     assert len(exec_lines) == 1
     argv = desktop_exec(exec_lines[0])
-    assert argv == [str(folder / "ferapp")]
+    # a % in the path is refused by GLib's launchers: the entry starts the link instead
+    link = home / ".local/bin/ferapp"
+    assert argv == [str(link if "%" in str(folder) else folder / "ferapp")]
     ran = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    assert str(folder / "ferapp") in ran
+    assert "ferapp ran from" in ran
     assert "Name=ferapp" in entry and "Icon=ferapp" in entry
     assert (home / ".local/share/icons/hicolor/scalable/apps/ferapp.svg").is_file()
     command = home / ".local/bin/ferapp"

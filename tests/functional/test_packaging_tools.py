@@ -42,6 +42,8 @@ def test_the_version_is_the_given_one_or_a_tag_or_pyproject(monkeypatch) -> None
     assert build.version() == "9.8.7"
     monkeypatch.delenv("FERAPP_VERSION")
     assert build.version()[0].isdigit()
+    assert build.numeric_version("1.2.0-rc1") == (1, 2, 0, 0)  # what Windows accepts
+    assert build.numeric_version("3") == (3, 0, 0, 0)
 
 
 @pytest.mark.skipif(

@@ -299,31 +299,44 @@ def test_the_saved_model_is_described_by_where_it_came_from():
 
 
 def test_a_resumed_run_keeps_its_early_stopping_and_plateau_patience():
-    """Interrupted 4 epochs after its best, a run with patience 5 stops after one more
-    epoch without progress, as it would have without the interruption."""
+    """A resumed run's callbacks are where an uninterrupted run's would be: the same
+    history fed to Keras's own callbacks epoch by epoch gives the same best and wait."""
     from trainer.callbacks import ResumedEarlyStopping, ResumedPlateau
 
-    accuracies = [0.30, 0.40, 0.39, 0.38, 0.40, 0.37]  # best 0.40, last reached at epoch 5
-    losses = [1.9, 1.7, 1.8, 1.75, 1.72, 1.71]  # best 1.7 at epoch 2; the rate halved at 6
-    rates = [1e-3] * 5 + [5e-4]
-    history = [
-        {"val_accuracy": a, "val_loss": v, "learning_rate": r}
-        for a, v, r in zip(accuracies, losses, rates, strict=True)
-    ]
+    accuracies = [0.30, 0.40, 0.39, 0.38, 0.40, 0.37, 0.36, 0.35]  # a tie is no progress
+    losses = [1.9, 1.7, 1.8, 1.75, 1.72, 1.71, 1.73, 1.74]
+    history = [{"val_accuracy": a, "val_loss": v} for a, v in zip(accuracies, losses, strict=True)]
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    model.compile(optimizer=keras.optimizers.Adam(5e-4), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
 
-    stopper = ResumedEarlyStopping(history, monitor="val_accuracy", patience=2, mode="max")
+    def uninterrupted(callback):
+        callback.set_model(model)
+        callback.on_train_begin()
+        for epoch, logs in enumerate(history):
+            callback.on_epoch_end(epoch, dict(logs))
+        return callback
+
+    stock = uninterrupted(
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=9, mode="max")
+    )
+    resumed = ResumedEarlyStopping(history, monitor="val_accuracy", patience=9, mode="max")
+    resumed.set_model(model)
+    resumed.on_train_begin()
+    assert (resumed.best, resumed.wait) == (stock.best, stock.wait) == (0.40, 6)
+
+    model.optimizer.learning_rate = 1e-3
+    stock = uninterrupted(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=3))
+    assert float(model.optimizer.learning_rate) < 1e-3  # it halved once, 3 epochs after 1.7
+    resumed = ResumedPlateau(history, monitor="val_loss", patience=3)
+    resumed.set_model(model)
+    resumed.on_train_begin()
+    assert (resumed.best, resumed.wait) == (stock.best, stock.wait)
+
+    stopper = ResumedEarlyStopping(history, monitor="val_accuracy", patience=7, mode="max")
     stopper.set_model(model)
     stopper.on_train_begin()
-    assert stopper.best == pytest.approx(0.40) and stopper.wait == 1
-    stopper.on_epoch_end(6, {"val_accuracy": 0.39})
-    assert model.stop_training
-
-    plateau = ResumedPlateau(history, monitor="val_loss", patience=3, factor=0.5)
-    plateau.set_model(model)
-    plateau.on_train_begin()
-    assert plateau.best == pytest.approx(1.7) and plateau.wait == 0  # halved last epoch
+    stopper.on_epoch_end(len(history), {"val_accuracy": 0.39})
+    assert model.stop_training  # the 7th epoch without progress, counting those before
 
     fresh = ResumedEarlyStopping([], monitor="val_accuracy", patience=2, mode="max")
     fresh.on_train_begin()

@@ -60,10 +60,9 @@ class EpochReporter(keras.callbacks.Callback):
         self.t.end_epoch(self.model, epoch + 1, logs)
 
 
-class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
-    """Early stopping that, on a resumed run, counts the epochs before the interruption:
-    the history is replayed through Keras's own rule (only a strict improvement resets
-    the wait)."""
+class ResumedFromHistory:
+    """For a Keras monitor callback: on a resumed run, replay the epochs before the
+    interruption through the callback's own rule (``replay``), so its patience counts them."""
 
     def __init__(self, history: list[dict], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -74,35 +73,35 @@ class ResumedEarlyStopping(keras.callbacks.EarlyStopping):
         if self.history and self.monitor_op is None:
             self._set_monitor_op()
         for epoch in self.history:
+            self.replay(float(epoch[self.monitor]))
+
+    def replay(self, current: float) -> None:
+        raise NotImplementedError
+
+
+class ResumedEarlyStopping(ResumedFromHistory, keras.callbacks.EarlyStopping):
+    """Early stopping's rule: only a strict improvement resets the wait."""
+
+    def replay(self, current: float) -> None:
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best, self.wait = current, 0
+
+
+class ResumedPlateau(ResumedFromHistory, keras.callbacks.ReduceLROnPlateau):
+    """The plateau's rule (best loss, wait, cooldown, halvings); the rate itself is in the
+    optimizer's state, saved after this callback has run (it comes before checkpointing)."""
+
+    def replay(self, current: float) -> None:
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._is_improvement(current, self.best):
+            self.best, self.wait = current, 0
+        elif not self.in_cooldown():
             self.wait += 1
-            if self._is_improvement(float(epoch[self.monitor]), self.best):
-                self.best, self.wait = float(epoch[self.monitor]), 0
-
-
-class ResumedPlateau(keras.callbacks.ReduceLROnPlateau):
-    """Halving on a plateau that, on a resumed run, replays the history through Keras's
-    rule (best loss, wait, halvings); the rate itself is in the optimizer's state, saved
-    after this callback has run (it comes before the checkpointing one)."""
-
-    def __init__(self, history: list[dict], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.history = history
-
-    def on_train_begin(self, logs=None) -> None:
-        super().on_train_begin(logs)
-        if self.history and self.monitor_op is None:
-            self._set_monitor_op()
-        for epoch in self.history:
-            current = float(epoch[self.monitor])
-            if self.in_cooldown():
-                self.cooldown_counter -= 1
-                self.wait = 0
-            if self._is_improvement(current, self.best):
-                self.best, self.wait = current, 0
-            elif not self.in_cooldown():
-                self.wait += 1
-                if self.wait >= self.patience:
-                    self.cooldown_counter, self.wait = self.cooldown, 0
+            if self.wait >= self.patience:
+                self.cooldown_counter, self.wait = self.cooldown, 0
 
 
 def schedule_callbacks(

@@ -67,6 +67,18 @@ def resolve_model_path(path: str | Path | None) -> Path:
     raise ModelError(NO_MODEL_HELP)
 
 
+def user_data_folder() -> Path:
+    """ferapp's per-user data folder (logs, Keras's folder in an installed ferapp): the
+    platform's usual place, as Qt's GenericDataLocation names it, plus ``ferapp``."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "ferapp"
+
+
 def ferapp_command() -> list[str]:
     """How to start ferapp's command line from this process (source checkout or frozen app)."""
     if getattr(sys, "frozen", False):

@@ -56,7 +56,7 @@ def bundled_licences() -> str:
     lines = ["# Licence texts of the bundled libraries", ""]
     for library in sorted(p for p in folder.iterdir() if p.is_dir()):
         files = sorted(f for f in library.rglob("*") if f.is_file())
-        links = ", ".join(f"[{f.relative_to(library)}]({f.as_uri()})" for f in files)
+        links = ", ".join(f"[{f.relative_to(library)}]({f.resolve().as_uri()})" for f in files)
         lines.append(f"- **{library.name}**: {links}")
     return "\n".join(lines)
 

@@ -1,12 +1,18 @@
 """Milliseconds per face of a model on one CPU core, against model.predict in the same run.
 
     python benchmarks/classify_speed.py [--model PATH] [--repeats 300]
+        [--also PATH ...] [--fernet-widths 24,32,40]
 
 Pins the process to one core (where the OS allows) and one interpreter thread, then
 times ferapp's classifier as the app runs it (TensorFlow Lite, 8-bit weights; batch of 1
 and of 4 faces), the same with float32 weights, and, as the baseline, the thesis's
 per-face ``model.predict``. For a model with flip averaging built in, every number
 includes both passes (the face and its mirror image).
+
+``--also`` times other models the same way in the same run, each as a ratio to the
+first (a new default against the old one); ``--fernet-widths`` adds untrained
+flip-averaged ``fernet`` networks of those widths (speed does not depend on the
+weights' values), to see what a wider network would cost before training it.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,6 +61,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path)
     parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--also", type=Path, nargs="*", default=[], metavar="PATH")
+    parser.add_argument("--fernet-widths", default="", metavar="W,W,...")
     args = parser.parse_args()
     path = args.model or find_default_model()
     if path is None:
@@ -78,7 +87,29 @@ def main() -> int:
     print(f"  baseline model.predict  : {base:6.2f} ms per face")
     print(f"  speed-up vs predict: {base / one:.0f}x (1 face), {base / four:.0f}x (4 faces)")
     print(f"  8-bit vs float32 weights: {one_f32 / one:.1f}x")
+    others = list(args.also)
+    with tempfile.TemporaryDirectory() as folder:
+        for width in (int(w) for w in args.fernet_widths.split(",") if w.strip()):
+            others.append(untrained_fernet(width, Path(folder)))
+        if others:
+            print(f"\n  in the same run, 1 face, against {path.name} ({one:.2f} ms):")
+        for other in others:
+            ms = per_face_ms(EmotionClassifier.load(other, threads=1).classify,
+                             faces[:1], args.repeats)  # fmt: skip
+            print(f"  {other.name:40s} {ms:6.2f} ms per face  {ms / one:5.2f}x")
     return 0
+
+
+def untrained_fernet(width: int, folder: Path) -> Path:
+    """A flip-averaged fernet of ``width`` with random weights, saved as ferapp saves models."""
+    from ferapp.core.model_file import ModelInfo, save_model
+    from trainer.architectures import fernet
+    from trainer.flip_average import with_flip_average
+
+    model = with_flip_average(fernet(width=width))
+    info = ModelInfo(extra={"architecture": "fernet", "test_time_flip": True})
+    path = folder / f"fernet-width{width}-{model.count_params():,}-params.keras"
+    return save_model(model, path, info)
 
 
 if __name__ == "__main__":

@@ -70,11 +70,16 @@ def make_dataset(
 ) -> tf.data.Dataset:
     """Batches of (float32 raw 0..255 images (N,H,W,1), one-hot labels), augmented in the graph.
 
+    ``labels`` are class numbers (N,), or ready targets (N, classes) such as a teacher's
+    mixed with the labels (trainer.distillation), used as they are.
+
     The partial last batch is kept (it is what triggers the oneDNN crash that the
     trainer guards against, and dropping it would hide data).
     """
     x = images[..., np.newaxis] if images.ndim == 3 else images
-    ds = tf.data.Dataset.from_tensor_slices((x, labels.astype(np.int32)))
+    soft = labels.ndim == 2
+    targets = labels.astype(np.float32 if soft else np.int32)
+    ds = tf.data.Dataset.from_tensor_slices((x, targets))
     if shuffle:
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
@@ -84,7 +89,7 @@ def make_dataset(
     # (and cannot read the source in a frozen build), so it is skipped.
     @tf.autograph.experimental.do_not_convert
     def to_float(img, lab):
-        return tf.cast(img, tf.float32), tf.one_hot(lab, one_hot)
+        return tf.cast(img, tf.float32), lab if soft else tf.one_hot(lab, one_hot)
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is not None and augmentation.enabled:

@@ -33,6 +33,8 @@ class TrainConfig:
     init_from: str | None = None  # start from this model's weights (same architecture)
     average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
     flip_average: bool = False  # build test-time flip averaging into the output if it helps
+    teacher: str | None = None  # distil: mix this model's answers into the targets
+    teacher_weight: float = 0.5  # the teacher's share of each target (with a teacher)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +70,12 @@ class TrainConfig:
             ),
             ("--early-stopping", self.early_stopping, self.early_stopping >= 0, "0 (off) or more"),
             ("--average-last", self.average_last, self.average_last >= 0, "0 (off) or more"),
+            (
+                "--teacher-weight",
+                self.teacher_weight,
+                0 < self.teacher_weight <= 1,
+                "above 0 and at most 1",
+            ),
         )
         for option, value, ok, allowed in checks:
             if not ok:

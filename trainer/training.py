@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import ModelInfo, load_keras_model, read_architecture, save_model
@@ -26,6 +27,7 @@ from trainer.averaging import WeightAverage
 from trainer.callbacks import EpochReporter, schedule_callbacks
 from trainer.config import TrainConfig, TrainResult
 from trainer.datasets import Splits
+from trainer.distillation import teacher_targets
 from trainer.finishing import (
     Candidate,
     finish_average,
@@ -147,6 +149,7 @@ class Trainer:
             )
         c = self.config
         state = self.folder.state_to_continue(resume, self.config)
+        targets, taught = self._training_targets()
         keras.utils.set_random_seed(c.seed)
         self.folder.create()
         try:
@@ -157,7 +160,7 @@ class Trainer:
             raise
         train_ds = make_dataset(
             self.splits.train.images,
-            self.splits.train.labels,
+            targets,
             len(self.splits.class_names),
             c.batch_size,
             c.augmentation,
@@ -172,6 +175,7 @@ class Trainer:
             f"{c.arch}: {model.count_params():,} parameters, "
             f"{len(self.splits.train.labels):,} training and "
             f"{len(self.splits.val.labels):,} validation images"
+            + taught
             + (f"; continuing after epoch {initial_epoch}" if initial_epoch else ""),
         )
         if initial_epoch < c.epochs:
@@ -216,6 +220,19 @@ class Trainer:
             )
         )
         return result
+
+    def _training_targets(self) -> tuple[np.ndarray, str]:
+        """The training labels, or with a teacher the mixed targets and a line saying so."""
+        c = self.config
+        if not c.teacher:
+            return self.splits.train.labels, ""
+        targets, agreement = teacher_targets(
+            Path(c.teacher), c.teacher_weight, self.splits.train, self.splits.class_names
+        )
+        return targets, (
+            f"; taught by {Path(c.teacher).name} (weight {c.teacher_weight:g}, agrees "
+            f"with {agreement:.1%} of the training labels)"
+        )
 
     def say(self, kind: str, message: str, score: float | None = None) -> None:
         """A message event (start, averaging, average, flip) for the log."""

@@ -85,6 +85,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="start from the weights of this model (same --arch), e.g. to train a "
         "finished model further with a new schedule",
     )
+    p.add_argument(
+        "--teacher",
+        type=Path,
+        metavar="MODEL",
+        help="knowledge distillation: learn from this finished model's answers on each "
+        "training image as well as from the labels",
+    )
+    p.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=0.5,
+        metavar="W",
+        help="the teacher's share of each training target, above 0 and at most 1 (default 0.5)",
+    )
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
     p.add_argument(
@@ -239,6 +253,8 @@ def _train(args: argparse.Namespace) -> int:
         init_from=str(args.init_from) if args.init_from else None,
         average_last=args.average_last,
         flip_average=args.flip_average,
+        teacher=str(args.teacher) if args.teacher else None,
+        teacher_weight=args.teacher_weight,
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import stat
+from dataclasses import replace
 
 import cv2
 import keras
@@ -341,3 +342,64 @@ def test_a_resumed_run_keeps_its_early_stopping_and_plateau_patience():
     fresh = ResumedEarlyStopping([], monitor="val_accuracy", patience=2, mode="max")
     fresh.on_train_begin()
     assert fresh.wait == 0 and fresh.best is None
+
+
+def _scrambled_copy(source, target):
+    """The CSV with its Training rows' labels shuffled (PublicTest rows kept)."""
+    with open(source, newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    training = [r for r in body if r[2] == "Training"]
+    labels = np.random.default_rng(5).permutation([r[0] for r in training])
+    for row, label in zip(training, labels, strict=True):
+        row[0] = str(label)
+    with open(target, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *body])
+    return target
+
+
+def test_a_teacher_teaches_a_student_whose_labels_are_scrambled(tmp_path, tiny_csv, learned):
+    scrambled = _scrambled_copy(tiny_csv, tmp_path / "scrambled.csv")
+    splits = load_dataset(scrambled)
+    assert (splits.train.labels != load_dataset(tiny_csv).train.labels).mean() > 0.5
+
+    def student(teacher):
+        events = []
+        config = TrainConfig(
+            data=str(scrambled),
+            arch="thesis2",
+            out=str(tmp_path / ("taught.keras" if teacher else "alone.keras")),
+            epochs=8,
+            batch_size=16,
+            learning_rate=3e-3,
+            early_stopping=0,
+            augmentation=Augmentation(0, 0, 0, False),
+            teacher=teacher,
+            teacher_weight=1.0,  # the labels count for nothing: only the teacher teaches
+        )
+        return Trainer(config, splits, on_event=events.append).run(), events[0].message
+
+    taught, said = student(str(learned.out))
+    alone, _ = student(None)
+    assert "taught by m.keras (weight 1" in said and "agrees with" in said
+    assert taught.best_val_accuracy > 0.5 and alone.best_val_accuracy < 0.35
+    summary = json.loads(taught.out.with_suffix(".json").read_text())
+    assert summary["config"]["teacher"] == str(learned.out)
+
+
+def test_a_teacher_of_other_classes_or_a_weight_out_of_range_is_refused(
+    tmp_path, tiny_csv, learned
+):
+    other = save_model(
+        load_keras_model(learned.out),
+        tmp_path / "reordered.keras",
+        replace(read_metadata(learned.out), class_names=tuple(reversed(EMOTIONS))),
+    )
+    config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(tmp_path / "s.keras"),
+                         epochs=1, teacher=str(other))  # fmt: skip
+    with pytest.raises(FerappError, match=r"--teacher: .*reordered\.keras answers neutral"):
+        Trainer(config, load_dataset(tiny_csv)).run()
+    assert not (tmp_path / "s.keras").exists() and not run_dir(tmp_path / "s.keras").exists()
+    for weight in (0.0, 1.5, float("nan")):
+        with pytest.raises(FerappError, match="--teacher-weight must be above 0"):
+            replace(config, teacher_weight=weight).validated()

@@ -1,0 +1,49 @@
+"""Knowledge distillation from a finished model: training targets that mix its answers in.
+
+Offline distillation: the teacher classifies each training image once, before the run,
+and the targets become ``weight * teacher + (1 - weight) * one-hot label``. The thesis's
+augmentation is mild (small turns, shifts and zooms, mirror images a flip-averaged
+teacher answers alike), so one answer per image stands for its augmented copies, and
+training costs no more than without a teacher. A student copying a teacher of its own
+size and kind (a "born-again" network) often ends above it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.errors import FerappError
+from trainer.datasets import Split
+
+
+def teacher_targets(
+    teacher: Path, weight: float, train: Split, class_names: tuple[str, ...]
+) -> tuple[np.ndarray, float]:
+    """(targets (N, classes) float32, the share of training labels the teacher agrees with).
+
+    The teacher is loaded like any user model (no code runs from the file) and must
+    answer the dataset's classes, in its order, for images of its size.
+    """
+    try:
+        clf = EmotionClassifier.load(teacher, quantize=False)
+    except FerappError as exc:
+        raise FerappError(f"--teacher: {exc}") from exc
+    if tuple(clf.class_names) != tuple(class_names):
+        raise FerappError(
+            f"--teacher: {teacher} answers {', '.join(clf.class_names)}; the dataset's "
+            f"classes are {', '.join(class_names)}"
+        )
+    size = tuple(train.images.shape[1:3])
+    if tuple(clf.input_size) != size:
+        raise FerappError(
+            f"--teacher: {teacher} takes {clf.input_size[1]}x{clf.input_size[0]} faces; "
+            f"the training images are {size[1]}x{size[0]}"
+        )
+    answers = clf.classify_many(train.images)
+    one_hot = np.eye(len(class_names), dtype=np.float32)[train.labels]
+    targets = weight * answers + (1.0 - weight) * one_hot
+    agreement = float((answers.argmax(axis=1) == train.labels).mean())
+    return targets.astype(np.float32), agreement

@@ -89,7 +89,10 @@ def main() -> int:
     print(f"  8-bit vs float32 weights: {one_f32 / one:.1f}x")
     others = list(args.also)
     with tempfile.TemporaryDirectory() as folder:
-        for width in (int(w) for w in args.fernet_widths.split(",") if w.strip()):
+        widths = [int(w) for w in args.fernet_widths.split(",") if w.strip()]
+        if widths:  # their converted forms go to a throwaway cache, not the user's
+            os.environ["FERAPP_CACHE_DIR"] = str(Path(folder) / "cache")
+        for width in widths:
             others.append(untrained_fernet(width, Path(folder)))
         if others:
             print(f"\n  in the same run, 1 face, against {path.name} ({one:.2f} ms):")

@@ -68,10 +68,10 @@ def make_dataset(
     shuffle: bool = False,
     seed: int = 0,
 ) -> tf.data.Dataset:
-    """Batches of (float32 raw 0..255 images (N,H,W,1), one-hot labels), augmented in the graph.
+    """Batches of (float32 raw 0..255 images (N,H,W,1), targets), augmented in the graph.
 
-    ``labels`` are class numbers (N,), or ready targets (N, classes) such as a teacher's
-    mixed with the labels (trainer.distillation), used as they are.
+    ``labels`` are class numbers (N,), made one-hot, or ready targets (N, classes) such
+    as a teacher's answers mixed with the labels (trainer.distillation), used as they are.
 
     The partial last batch is kept (it is what triggers the oneDNN crash that the
     trainer guards against, and dropping it would hide data).

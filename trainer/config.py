@@ -80,6 +80,10 @@ class TrainConfig:
         for option, value, ok, allowed in checks:
             if not ok:
                 raise FerappError(f"{option} must be {allowed}, got {value}")
+        if self.teacher and self.class_weights:
+            # Keras would weigh each image by the top class of its mixed target, which
+            # is the teacher's answer wherever it outweighs the label.
+            raise FerappError("--class-weights cannot be combined with --teacher; choose one")
         return self
 
 

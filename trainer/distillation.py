@@ -6,6 +6,10 @@ augmentation is mild (small turns, shifts and zooms, mirror images a flip-averag
 teacher answers alike), so one answer per image stands for its augmented copies, and
 training costs no more than without a teacher. A student copying a teacher of its own
 size and kind (a "born-again" network) often ends above it.
+
+The mixed targets change what Keras's training "accuracy" measures: agreement with each
+target's top class, which is the teacher's answer wherever it outweighs the label.
+Validation uses the labels alone, as always.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.errors import FerappError
+from ferapp.core.model_file import read_metadata
 from trainer.datasets import Split
 
 
@@ -28,13 +33,23 @@ def teacher_targets(
     answer the dataset's classes, in its order, for images of its size.
     """
     try:
+        if teacher.is_file() and read_metadata(teacher) is None:
+            raise FerappError(
+                f"{teacher} carries no ferapp metadata (class names, pixel range); teach "
+                "with a model saved by ferapp train"
+            )
         clf = EmotionClassifier.load(teacher, quantize=False)
     except FerappError as exc:
         raise FerappError(f"--teacher: {exc}") from exc
     if tuple(clf.class_names) != tuple(class_names):
+        order = (
+            " (the same classes in another order)"
+            if set(clf.class_names) == set(class_names)
+            else ""
+        )
         raise FerappError(
             f"--teacher: {teacher} answers {', '.join(clf.class_names)}; the dataset's "
-            f"classes are {', '.join(class_names)}"
+            f"classes are {', '.join(class_names)}{order}"
         )
     size = tuple(train.images.shape[1:3])
     if tuple(clf.input_size) != size:

@@ -85,7 +85,8 @@ class RunFolder:
 
         ``resume=None`` continues a run when there is one; ``False`` refuses to start over
         a model or run already there; ``True`` refuses when there is nothing to continue
-        or the saved run is of another architecture or dataset (FerappError saying so).
+        or the saved run is of another architecture, dataset or teacher (FerappError
+        saying so).
         """
         state = self.load_state()
         if resume is False and (state is not None or self.out.is_file()):
@@ -102,11 +103,12 @@ class RunFolder:
             )
         if state is not None:
             saved = state.get("config", {})
-            for key in ("arch", "data"):
+            for key in ("arch", "data", "teacher", "teacher_weight"):
                 if key in saved and saved[key] != getattr(config, key):
+                    option = "--" + key.replace("_", "-")
                     raise FerappError(
-                        f"the run of {self.out} used {key} {saved[key]}, not "
-                        f"{getattr(config, key)}; resume it with the same {key}, or start "
+                        f"the run of {self.out} used {option} {saved[key]}, not "
+                        f"{getattr(config, key)}; resume it with the same {option}, or start "
                         "a new run with another --out"
                     )
         return state

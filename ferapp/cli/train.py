@@ -95,7 +95,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--teacher-weight",
         type=float,
-        default=0.5,
         metavar="W",
         help="the teacher's share of each training target, above 0 and at most 1 (default 0.5)",
     )
@@ -236,6 +235,8 @@ def _train(args: argparse.Namespace) -> int:
         args.out = args.out.with_suffix(".keras")
     if args.resume and args.overwrite:
         raise FerappError("--resume and --overwrite contradict each other; choose one")
+    if args.teacher_weight is not None and args.teacher is None:
+        raise FerappError("--teacher-weight needs --teacher MODEL, the model to learn from")
     config = TrainConfig(
         data=str(args.data),
         arch=args.arch,
@@ -254,7 +255,7 @@ def _train(args: argparse.Namespace) -> int:
         average_last=args.average_last,
         flip_average=args.flip_average,
         teacher=str(args.teacher) if args.teacher else None,
-        teacher_weight=args.teacher_weight,
+        teacher_weight=0.5 if args.teacher_weight is None else args.teacher_weight,
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast

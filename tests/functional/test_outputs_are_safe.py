@@ -161,3 +161,23 @@ def test_run_files_of_a_killed_process_are_cleaned_up(tmp_path, happy_model_path
         cli_main(["analyze", str(image), "--model", str(happy_model_path), "--csv", str(csv)]) == 0
     )
     assert csv.is_file() and not orphan.exists()
+
+
+def test_a_taught_run_resumes_only_with_its_teacher(tmp_path, tiny_csv, learned, capsys):
+    out = tmp_path / "student.keras"
+    base = ["train", "--data", str(tiny_csv), "--arch", "thesis2", "--epochs", "1",
+            "--batch-size", "64", "--out", str(out), "--quiet"]  # fmt: skip
+    taught = [*base, "--teacher", str(learned.out), "--teacher-weight", "0.6"]
+    assert cli_main([*taught, "--class-weights"]) == 1
+    assert "--class-weights cannot be combined with --teacher" in capsys.readouterr().err
+    assert cli_main([*base, "--teacher-weight", "0.6"]) == 1
+    assert "--teacher-weight needs --teacher" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli_main(taught) == 0
+    assert "agrees with" in capsys.readouterr().err
+    assert cli_main([*base, "--resume", "--epochs", "2"]) == 1
+    assert "used --teacher" in capsys.readouterr().err
+    assert cli_main([*taught[:-1], "0.9", "--resume", "--epochs", "2"]) == 1
+    assert "used --teacher-weight 0.6" in capsys.readouterr().err
+    assert cli_main([*taught, "--resume", "--epochs", "2"]) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["epochs_done"] == 2

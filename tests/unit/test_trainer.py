@@ -397,9 +397,33 @@ def test_a_teacher_of_other_classes_or_a_weight_out_of_range_is_refused(
     )
     config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(tmp_path / "s.keras"),
                          epochs=1, teacher=str(other))  # fmt: skip
-    with pytest.raises(FerappError, match=r"--teacher: .*reordered\.keras answers neutral"):
+    with pytest.raises(FerappError, match=r"answers neutral.*\(the same classes in another order"):
         Trainer(config, load_dataset(tiny_csv)).run()
     assert not (tmp_path / "s.keras").exists() and not run_dir(tmp_path / "s.keras").exists()
     for weight in (0.0, 1.5, float("nan")):
         with pytest.raises(FerappError, match="--teacher-weight must be above 0"):
             replace(config, teacher_weight=weight).validated()
+
+
+def test_teacher_targets_mix_answers_and_labels_and_name_what_does_not_fit(
+    tmp_path, tiny_csv, learned
+):
+    from trainer.distillation import teacher_targets
+
+    splits = load_dataset(tiny_csv)
+    train = splits.train
+    targets, agreement = teacher_targets(learned.out, 0.25, train, splits.class_names)
+    answers = EmotionClassifier.load(learned.out, quantize=False).classify_many(train.images)
+    one_hot = np.eye(7)[train.labels]
+    np.testing.assert_allclose(targets, 0.25 * answers + 0.75 * one_hot, atol=1e-6)
+    np.testing.assert_allclose(targets.sum(axis=1), 1.0, atol=1e-5)
+    assert agreement == pytest.approx((answers.argmax(1) == train.labels).mean())
+    small = load_dataset(tiny_csv, image_size=(40, 40))
+    with pytest.raises(FerappError, match="takes 48x48 faces; the training images are 40x40"):
+        teacher_targets(learned.out, 0.5, small.train, small.class_names)
+    bare = tmp_path / "bare.keras"
+    load_keras_model(learned.out).save(bare)  # a Keras file without ferapp's metadata
+    with pytest.raises(FerappError, match=r"--teacher: .*no ferapp metadata"):
+        teacher_targets(bare, 0.5, train, splits.class_names)
+    with pytest.raises(FerappError, match=r"--teacher: .*not found"):
+        teacher_targets(tmp_path / "gone.keras", 0.5, train, splits.class_names)

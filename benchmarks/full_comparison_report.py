@@ -1,6 +1,7 @@
 """The full-budget comparison, reported: table, per-class recall and curves of each run.
 
     python benchmarks/full_comparison_report.py [--runs runs/full] [--png docs/full-comparison.png]
+        [--extra "LABEL=MODEL" ...]
 
 Reads what `compare_architectures.py --early-stopping N --out runs/full` left: each
 finished run's summary (<arch>.json) or, for a run still going or stopped, its run
@@ -33,16 +34,20 @@ ORDER = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
 THESIS = {"thesis1": "~56 %", "thesis2": "~51 %", "thesis3": "~56 %", "mini_xception": "65.13 %"}
 
 
-def load_run(runs: Path, arch: str) -> dict | None:
-    summary = runs / f"{arch}.json"
+def load_run(out: Path) -> dict | None:
+    """What the run whose model goes to ``out`` left: its summary, or its state so far."""
+    summary = out.with_suffix(".json")
+    state = out.parent / f"{out.name}.run" / "state.json"
     if summary.is_file():
         data = json.loads(summary.read_text())
-        data["status"] = (
-            "early stopping" if data["epochs_done"] < data["config"]["epochs"] else "budget"
-        )
-        return data
-    state = runs / f"{arch}.keras.run" / "state.json"
-    if state.is_file():
+        if not data.get("cancelled"):
+            early = data["epochs_done"] < data["config"]["epochs"]
+            data["status"] = "early stopping" if early else "budget"
+            return data
+        if not state.is_file():  # stopped and not resumed since
+            data["status"] = f"stopped after {data['epochs_done']} epochs"
+            return data
+    if state.is_file():  # under way, or resumed after a stop
         data = json.loads(state.read_text())
         data["status"] = f"unfinished ({data['epochs_done']} epochs so far)"
         data["validation"] = None
@@ -72,8 +77,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "full")
     parser.add_argument("--png", type=Path, default=ROOT / "docs" / "full-comparison.png")
+    parser.add_argument(
+        "--extra",
+        nargs="*",
+        default=[],
+        metavar="LABEL=MODEL",
+        help="other runs to show, by the model file they train (--out of ferapp train)",
+    )
     args = parser.parse_args()
-    runs = {arch: run for arch in ORDER if (run := load_run(args.runs, arch))}
+    outs = {arch: args.runs / f"{arch}.keras" for arch in ORDER}
+    for item in args.extra:
+        label, _, out = item.partition("=")
+        outs[label] = Path(out)
+    runs = {label: run for label, out in outs.items() if (run := load_run(out))}
     from ferapp.core.locations import find_default_model
 
     default = find_default_model()
@@ -85,11 +101,11 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for arch, run in runs.items():
         seconds = statistics.median(h["seconds"] for h in run["history"][1:] or run["history"])
-        speed = ms_per_face(args.runs / f"{arch}.keras")
-        params = run.get("parameters") or PARAMETER_COUNTS.get(arch)
+        speed = ms_per_face(outs[arch])
+        params = run.get("parameters") or PARAMETER_COUNTS.get(run["config"]["arch"])
         print(
             f"| {arch} | {f'{params:,}' if params else '-'} | {run['epochs_done']} | "
-            f"{run['best_epoch']} | {run['best_val_accuracy']:.2%} | {THESIS.get(arch, '-')} | "
+            f"{run['best_epoch']} | {run['best_val_accuracy']:.2%} | {THESIS.get(run['config']['arch'], '-')} | "
             f"{seconds:.0f} | {f'{speed:.2f}' if speed else '-'} | "
             f"{f'{speed / baseline:.2f}' if speed and baseline else '-'} | {run['status']} |"
         )

@@ -30,7 +30,7 @@ def teacher_targets(
     """(targets (N, classes) float32, the share of training labels the teacher agrees with).
 
     The teacher is loaded like any user model (no code runs from the file) and must
-    answer the dataset's classes, in its order, for images of its size.
+    answer the dataset's classes (in any order) for images of its size.
     """
     try:
         if teacher.is_file() and read_metadata(teacher) is None:
@@ -41,15 +41,10 @@ def teacher_targets(
         clf = EmotionClassifier.load(teacher, quantize=False)
     except FerappError as exc:
         raise FerappError(f"--teacher: {exc}") from exc
-    if tuple(clf.class_names) != tuple(class_names):
-        order = (
-            " (the same classes in another order)"
-            if set(clf.class_names) == set(class_names)
-            else ""
-        )
+    if sorted(clf.class_names) != sorted(class_names):
         raise FerappError(
             f"--teacher: {teacher} answers {', '.join(clf.class_names)}; the dataset's "
-            f"classes are {', '.join(class_names)}{order}"
+            f"classes are {', '.join(class_names)}"
         )
     size = tuple(train.images.shape[1:3])
     if tuple(clf.input_size) != size:
@@ -57,7 +52,9 @@ def teacher_targets(
             f"--teacher: {teacher} takes {clf.input_size[1]}x{clf.input_size[0]} faces; "
             f"the training images are {size[1]}x{size[0]}"
         )
-    answers = clf.classify_many(train.images)
+    # the teacher's columns in the dataset's class order (an image folder's may differ)
+    columns = [list(clf.class_names).index(name) for name in class_names]
+    answers = clf.classify_many(train.images)[:, columns]
     one_hot = np.eye(len(class_names), dtype=np.float32)[train.labels]
     targets = weight * answers + (1.0 - weight) * one_hot
     agreement = float((answers.argmax(axis=1) == train.labels).mean())

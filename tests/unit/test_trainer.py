@@ -392,12 +392,12 @@ def test_a_teacher_of_other_classes_or_a_weight_out_of_range_is_refused(
 ):
     other = save_model(
         load_keras_model(learned.out),
-        tmp_path / "reordered.keras",
-        replace(read_metadata(learned.out), class_names=tuple(reversed(EMOTIONS))),
+        tmp_path / "other.keras",
+        replace(read_metadata(learned.out), class_names=(*EMOTIONS[:6], "contempt")),
     )
     config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(tmp_path / "s.keras"),
                          epochs=1, teacher=str(other))  # fmt: skip
-    with pytest.raises(FerappError, match=r"answers neutral.*\(the same classes in another order"):
+    with pytest.raises(FerappError, match=r"--teacher: .*other\.keras answers angry.*contempt"):
         Trainer(config, load_dataset(tiny_csv)).run()
     assert not (tmp_path / "s.keras").exists() and not run_dir(tmp_path / "s.keras").exists()
     for weight in (0.0, 1.5, float("nan")):
@@ -418,6 +418,14 @@ def test_teacher_targets_mix_answers_and_labels_and_name_what_does_not_fit(
     np.testing.assert_allclose(targets, 0.25 * answers + 0.75 * one_hot, atol=1e-6)
     np.testing.assert_allclose(targets.sum(axis=1), 1.0, atol=1e-5)
     assert agreement == pytest.approx((answers.argmax(1) == train.labels).mean())
+    # a teacher naming the same classes in another order is read by name
+    reordered = save_model(
+        load_keras_model(learned.out),
+        tmp_path / "reordered.keras",
+        replace(read_metadata(learned.out), class_names=tuple(reversed(EMOTIONS))),
+    )
+    by_name, _ = teacher_targets(reordered, 0.25, train, splits.class_names)
+    np.testing.assert_allclose(by_name, 0.25 * answers[:, ::-1] + 0.75 * one_hot, atol=1e-6)
     small = load_dataset(tiny_csv, image_size=(40, 40))
     with pytest.raises(FerappError, match="takes 48x48 faces; the training images are 40x40"):
         teacher_targets(learned.out, 0.5, small.train, small.class_names)

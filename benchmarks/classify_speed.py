@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,19 +40,9 @@ tf = import_tensorflow()
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
+from benchmarks.face_timing import per_face_ms  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
-
-
-def per_face_ms(fn, batch: np.ndarray, repeats: int) -> float:
-    for _ in range(10):
-        fn(batch)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(batch)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3 / len(batch)
 
 
 def main() -> int:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,21 +24,9 @@ if hasattr(os, "sched_setaffinity"):
 
 import numpy as np  # noqa: E402
 
+from benchmarks.face_timing import classifier_ms_per_face  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
-
-
-def ms_per_face(clf: EmotionClassifier) -> float:
-    h, w = clf.input_size
-    face = np.random.default_rng(0).integers(0, 256, (1, h, w), dtype=np.uint8)
-    for _ in range(20):
-        clf.classify(face)
-    times = []
-    for _ in range(300):
-        t0 = time.perf_counter()
-        clf.classify(face)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def main() -> int:
@@ -57,7 +43,7 @@ def main() -> int:
         if clf.input_size != (48, 48):
             sys.exit(f"{path}: input {clf.input_size}, this benchmark compares 48x48 models")
         answers[path.name] = clf.classify_many(val.images)
-        cost[path.name] = ms_per_face(clf)
+        cost[path.name] = classifier_ms_per_face(clf)
         accuracy = (answers[path.name].argmax(1) == val.labels).mean()
         print(f"| {path.name} | {accuracy:.2%} | {cost[path.name]:.2f} |")
     print(

@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-import numpy as np  # noqa: E402
 
+from benchmarks.face_timing import classifier_ms_per_face  # noqa: E402
 from trainer.protocol import PARAMETER_COUNTS  # noqa: E402  (no Keras)
 
 ORDER = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
@@ -60,17 +59,7 @@ def ms_per_face(model: Path) -> float | None:
 
     if not model.is_file():
         return None
-    clf = EmotionClassifier.load(model, threads=1)
-    h, w = clf.input_size
-    face = np.random.default_rng(0).integers(0, 256, (1, h, w), dtype=np.uint8)
-    for _ in range(20):
-        clf.classify(face)
-    times = []
-    for _ in range(300):
-        t0 = time.perf_counter()
-        clf.classify(face)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+    return classifier_ms_per_face(EmotionClassifier.load(model, threads=1))
 
 
 def main() -> int:

@@ -116,6 +116,29 @@ class TrainingForm(QWidget):
             "own labelled images; the architecture follows the model"
         )
         self.start_combo.activated.connect(self._start_chosen)
+        self.teacher_combo = QComboBox()
+        self.teacher_combo.addItem("No teacher (the labels alone)", "")
+        if default is not None:
+            self.teacher_combo.addItem("The default model", str(default))
+        self.teacher_combo.addItem("Model file...", "<file>")
+        self.teacher_combo.setToolTip(
+            "Knowledge distillation: learn from a finished model's answers on each training "
+            "image as well as from the labels"
+        )
+        self.teacher_combo.activated.connect(self._teacher_chosen)
+        self.teacher_weight = QDoubleSpinBox()
+        self.teacher_weight.setRange(0.05, 1.0)
+        self.teacher_weight.setSingleStep(0.05)
+        self.teacher_weight.setValue(0.5)
+        self.teacher_weight.setPrefix("teacher's share ")
+        self.teacher_weight.setToolTip(
+            "Each training target is this share of the teacher's answer plus the rest of "
+            "the one-hot label"
+        )
+        self.teacher_weight.setEnabled(False)
+        teacher_row = QHBoxLayout()
+        teacher_row.addWidget(self.teacher_combo, 1)
+        teacher_row.addWidget(self.teacher_weight)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -125,6 +148,7 @@ class TrainingForm(QWidget):
         form.addRow("", self.counts_table)
         form.addRow("", self.skip_bad)
         form.addRow("Start from", self.start_combo)
+        form.addRow("Taught by", teacher_row)
         form.addRow("Architecture", self.arch_combo)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch)
@@ -206,6 +230,40 @@ class TrainingForm(QWidget):
         self.arch_combo.setEnabled(False)
         self.learning_rate.setValue(min(self.learning_rate.value(), 1e-4))
 
+    def _teacher_chosen(self) -> None:
+        data = self.teacher_combo.currentData()
+        if data == "<file>":
+            data, _ = QFileDialog.getOpenFileName(
+                self, "Learn from a model", "", "Keras model (*.keras)"
+            )
+        self.set_teacher(data)  # "" (cancelled): no teacher
+
+    def set_teacher(self, path: str) -> None:
+        """Teach the next run with the model at ``path`` ("" = none); problems are told.
+
+        Only what can be read quickly is checked here; the trainer checks the teacher's
+        classes and input size against the dataset and says what does not match.
+        """
+        problem = None
+        if path:
+            try:
+                if read_metadata(Path(path)) is None:
+                    problem = (
+                        f"{Path(path).name} carries no ferapp metadata (class names, pixel "
+                        "range), so it cannot teach; choose a model saved by ferapp."
+                    )
+            except (FerappError, OSError) as exc:
+                problem = str(exc)
+        if problem is not None:
+            path = ""
+            self.problem.emit(problem)
+        at = self.teacher_combo.findData(path)
+        if at < 0:
+            self.teacher_combo.insertItem(self.teacher_combo.count() - 1, Path(path).name, path)
+            at = self.teacher_combo.findData(path)
+        self.teacher_combo.setCurrentIndex(at)
+        self.teacher_weight.setEnabled(bool(path))
+
     def _default_out(self) -> None:
         stamp = time.strftime("%Y%m%d-%H%M")
         self.out_edit.setText(
@@ -235,6 +293,13 @@ class TrainingForm(QWidget):
             args.append("--skip-bad-rows")
         if self.start_combo.currentData():
             args += ["--init-from", self.start_combo.currentData()]
+        if self.teacher_combo.currentData():
+            args += [
+                "--teacher",
+                self.teacher_combo.currentData(),
+                "--teacher-weight",
+                repr(round(self.teacher_weight.value(), 4)),
+            ]
         if self.average_last.value():
             args += ["--average-last", str(self.average_last.value())]
         if self.flip_average.isChecked():

@@ -102,6 +102,36 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_csv, happ
     assert "--init-from" not in tab.train_arguments()
 
 
+def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
+    qtbot, window, tiny_csv, tmp_path, happy_model_path
+):
+    import keras
+
+    tab = window.training
+    configure(tab, tiny_csv, tmp_path / "taught.keras", epochs=1)
+    assert "--teacher" not in tab.train_arguments() and not tab.form.teacher_weight.isEnabled()
+    default = str(find_default_model())
+    tab.form.set_teacher(default)
+    args = tab.train_arguments()
+    assert args[args.index("--teacher") + 1] == default
+    assert args[args.index("--teacher-weight") + 1] == "0.5"
+    # a Keras file without ferapp's metadata cannot teach: said, and no teacher is kept
+    bare = tmp_path / "bare.keras"
+    keras.saving.load_model(happy_model_path).save(bare)
+    tab.form.set_teacher(str(bare))
+    assert "carries no ferapp metadata" in tab.message.text()
+    assert "--teacher" not in tab.train_arguments() and not tab.form.teacher_weight.isEnabled()
+    # the run learns from the always-happy teacher alone, which agrees with 21 of 150 labels
+    tab.form.set_teacher(str(happy_model_path))
+    tab.form.teacher_weight.setValue(1.0)
+    assert tab.form.teacher_weight.isEnabled()
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
+        tab.start()
+    log = tab.log_view.toPlainText()
+    assert finished.args == [0], log
+    assert "taught by happy.keras (weight 1, agrees with 14.0% of the training labels)" in log
+
+
 def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tmp_path):
     tab = window.training
     out = tmp_path / "models" / "tab.keras"

@@ -44,8 +44,13 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     args.out.mkdir(parents=True, exist_ok=True)
+    data = args.data.resolve()
+    args.out = args.out.resolve()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        os.chdir(tmp)  # the pictures show short relative paths, not this machine's
+        short = Path("fer2013" + "".join(data.suffixes))
+        short.symlink_to(data)
         window = MainWindow(settings_dir=str(tmp / "settings"))
         window.resize(*SIZE)
         window.show()
@@ -59,17 +64,18 @@ def main() -> int:
         dialog.close()
         tab = window.training
         window.tabs.setCurrentWidget(tab)
-        tab.form.data_edit.setText(str(args.data))
-        tab.check_dataset(str(args.data))
+        tab.form.data_edit.setText(str(short))
+        tab.check_dataset(str(short))
         tab.form.arch_combo.setCurrentIndex(tab.form.arch_combo.findData("thesis2"))
         tab.form.epochs.setValue(args.epochs)
-        tab.form.out_edit.setText(str(tmp / "models" / "thesis2-example.keras"))
+        tab.form.out_edit.setText(str(Path("models") / "thesis2-example.keras"))
         tab.start()
         while tab.running:
             settle(app, 0.2)
         settle(app, 2)
         window.grab().save(str(args.out / "training.png"))
         window.close()
+        os.chdir(ROOT)
     print(f"written: {', '.join(p.name for p in sorted(args.out.glob('*.png')))} in {args.out}")
     return 0
 

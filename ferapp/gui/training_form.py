@@ -117,7 +117,7 @@ class TrainingForm(QWidget):
         )
         self.start_combo.activated.connect(self._start_chosen)
         self.teacher_combo = QComboBox()
-        self.teacher_combo.addItem("No teacher (the labels alone)", "")
+        self.teacher_combo.addItem("No teacher", "")
         if default is not None:
             self.teacher_combo.addItem("The default model", str(default))
         self.teacher_combo.addItem("Model file...", "<file>")

@@ -10,7 +10,9 @@ dialog. Offscreen; fonts are the system's.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -46,11 +48,13 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.data.resolve()
     args.out = args.out.resolve()
-    with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        os.chdir(tmp)  # the pictures show short relative paths, not this machine's
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        tmp = Path(folder)  # the working folder: the pictures show short relative paths
         short = Path("fer2013" + "".join(data.suffixes))
-        short.symlink_to(data)
+        try:
+            short.symlink_to(data)
+        except OSError:  # no symbolic links here (Windows without the privilege)
+            shutil.copyfile(data, short)
         window = MainWindow(settings_dir=str(tmp / "settings"))
         window.resize(*SIZE)
         window.show()
@@ -75,7 +79,6 @@ def main() -> int:
         settle(app, 2)
         window.grab().save(str(args.out / "training.png"))
         window.close()
-        os.chdir(ROOT)
     print(f"written: {', '.join(p.name for p in sorted(args.out.glob('*.png')))} in {args.out}")
     return 0
 

@@ -80,6 +80,11 @@ class TrainConfig:
         for option, value, ok, allowed in checks:
             if not ok:
                 raise FerappError(f"{option} must be {allowed}, got {value}")
+        if self.teacher and Path(self.teacher).resolve() == Path(self.out).resolve():
+            raise FerappError(
+                "--teacher is the --out file: the run would overwrite its own teacher; "
+                "copy the teacher elsewhere or choose another --out"
+            )
         if self.teacher and self.class_weights:
             # Keras would weigh each image by the top class of its mixed target, which
             # is the teacher's answer wherever it outweighs the label.

@@ -24,6 +24,21 @@ from ferapp.core.model_file import read_metadata
 from trainer.datasets import Split
 
 
+def check_teacher(teacher: Path) -> None:
+    """Refuse, before the dataset is read, a teacher that is missing or not ferapp's."""
+    if not teacher.is_file():
+        raise FerappError(f"--teacher: model file not found: {teacher}")
+    try:
+        info = read_metadata(teacher)
+    except (FerappError, OSError) as exc:
+        raise FerappError(f"--teacher: {exc}") from exc
+    if info is None:
+        raise FerappError(
+            f"--teacher: {teacher} carries no ferapp metadata (class names, pixel range); "
+            "teach with a model saved by ferapp train"
+        )
+
+
 def teacher_targets(
     teacher: Path, weight: float, train: Split, class_names: tuple[str, ...]
 ) -> tuple[np.ndarray, float]:
@@ -32,12 +47,8 @@ def teacher_targets(
     The teacher is loaded like any user model (no code runs from the file) and must
     answer the dataset's classes (in any order) for images of its size.
     """
+    check_teacher(teacher)
     try:
-        if teacher.is_file() and read_metadata(teacher) is None:
-            raise FerappError(
-                f"{teacher} carries no ferapp metadata (class names, pixel range); teach "
-                "with a model saved by ferapp train"
-            )
         clf = EmotionClassifier.load(teacher, quantize=False)
     except FerappError as exc:
         raise FerappError(f"--teacher: {exc}") from exc

@@ -107,8 +107,13 @@ class RunFolder:
                 if key in saved and saved[key] != getattr(config, key):
                     option = "--" + key.replace("_", "-")
                     raise FerappError(
-                        f"the run of {self.out} used {option} {saved[key]}, not "
-                        f"{getattr(config, key)}; resume it with the same {option}, or start "
-                        "a new run with another --out"
+                        f"the run of {self.out} used {option} {_shown(saved[key])}, not "
+                        f"{_shown(getattr(config, key))}; resume it with the same {option}, "
+                        "or start a new run with another --out"
                     )
         return state
+
+
+def _shown(value: Any) -> str:
+    """A saved setting as a message names it ("none" where it was not given)."""
+    return "none" if value is None else str(value)

@@ -228,6 +228,7 @@ def _train(args: argparse.Namespace) -> int:
     import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
     from trainer.config import TrainConfig
     from trainer.datasets import load_dataset
+    from trainer.distillation import check_teacher
     from trainer.run_folder import RunFolder
     from trainer.training import Trainer
 
@@ -259,6 +260,8 @@ def _train(args: argparse.Namespace) -> int:
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
+    if config.teacher:
+        check_teacher(Path(config.teacher))  # before the dataset loads and a run is replaced
     print(f"loading {args.data} ...", file=sys.stderr)
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
     if splits.skipped:

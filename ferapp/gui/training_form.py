@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +35,7 @@ from trainer.run_folder import RunFolder
 
 class TrainingForm(QWidget):
     """Emits ``dataset_chosen(path)`` when a dataset is picked or typed, ``problem(text)``
-    when a choice cannot be used."""
+    when a choice cannot be used (``problem("")`` when a later choice can)."""
 
     dataset_chosen = Signal(str)
     problem = Signal(str)
@@ -116,6 +116,7 @@ class TrainingForm(QWidget):
             "own labelled images; the architecture follows the model"
         )
         self.start_combo.activated.connect(self._start_chosen)
+        self._teacher = ""  # the chosen teacher's path
         self.teacher_combo = QComboBox()
         self.teacher_combo.addItem("No teacher", "")
         if default is not None:
@@ -236,7 +237,13 @@ class TrainingForm(QWidget):
             data, _ = QFileDialog.getOpenFileName(
                 self, "Learn from a model", "", "Keras model (*.keras)"
             )
-        self.set_teacher(data)  # "" (cancelled): no teacher
+            if not data:  # cancelled: the teacher chosen before stays
+                data = self.teacher_path()
+        self.set_teacher(data)
+
+    def teacher_path(self) -> str:
+        """The chosen teacher model's path, "" for none."""
+        return self._teacher
 
     def set_teacher(self, path: str) -> None:
         """Teach the next run with the model at ``path`` ("" = none); problems are told.
@@ -257,11 +264,15 @@ class TrainingForm(QWidget):
         if problem is not None:
             path = ""
             self.problem.emit(problem)
+        elif path:
+            self.problem.emit("")  # a usable teacher: an earlier complaint no longer holds
         at = self.teacher_combo.findData(path)
         if at < 0:
             self.teacher_combo.insertItem(self.teacher_combo.count() - 1, Path(path).name, path)
             at = self.teacher_combo.findData(path)
+            self.teacher_combo.setItemData(at, path, Qt.ItemDataRole.ToolTipRole)
         self.teacher_combo.setCurrentIndex(at)
+        self._teacher = path
         self.teacher_weight.setEnabled(bool(path))
 
     def _default_out(self) -> None:
@@ -293,10 +304,10 @@ class TrainingForm(QWidget):
             args.append("--skip-bad-rows")
         if self.start_combo.currentData():
             args += ["--init-from", self.start_combo.currentData()]
-        if self.teacher_combo.currentData():
+        if self.teacher_path():
             args += [
                 "--teacher",
-                self.teacher_combo.currentData(),
+                self.teacher_path(),
                 "--teacher-weight",
                 repr(round(self.teacher_weight.value(), 4)),
             ]

@@ -204,6 +204,10 @@ class TrainingTab(QWidget):
         if not out:
             self.message.setText("Choose where to save the model.")
             return
+        teacher = self.form.teacher_path()
+        if teacher and not Path(teacher).is_file():
+            self.message.setText(f"The teacher model {teacher} is gone; choose it again.")
+            return
         args = self.train_arguments()
         existing = ask_about_existing_run(self, Path(out))
         if existing is None:

@@ -172,11 +172,14 @@ def test_a_taught_run_resumes_only_with_its_teacher(tmp_path, tiny_csv, learned,
     assert "--class-weights cannot be combined with --teacher" in capsys.readouterr().err
     assert cli_main([*base, "--teacher-weight", "0.6"]) == 1
     assert "--teacher-weight needs --teacher" in capsys.readouterr().err
+    assert cli_main([*base, "--teacher", str(tmp_path / "gone.keras")]) == 1
+    err = capsys.readouterr().err  # said before the dataset is read
+    assert "--teacher: model file not found" in err and "loading" not in err
     assert not out.exists()
     assert cli_main(taught) == 0
     assert "agrees with" in capsys.readouterr().err
     assert cli_main([*base, "--resume", "--epochs", "2"]) == 1
-    assert "used --teacher" in capsys.readouterr().err
+    assert f"used --teacher {learned.out}, not none" in capsys.readouterr().err
     assert cli_main([*taught[:-1], "0.9", "--resume", "--epochs", "2"]) == 1
     assert "used --teacher-weight 0.6" in capsys.readouterr().err
     assert cli_main([*taught, "--resume", "--epochs", "2"]) == 0

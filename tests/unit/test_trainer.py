@@ -403,6 +403,8 @@ def test_a_teacher_of_other_classes_or_a_weight_out_of_range_is_refused(
     for weight in (0.0, 1.5, float("nan")):
         with pytest.raises(FerappError, match="--teacher-weight must be above 0"):
             replace(config, teacher_weight=weight).validated()
+    with pytest.raises(FerappError, match="would overwrite its own teacher"):
+        replace(config, out=str(other)).validated()
 
 
 def test_teacher_targets_mix_answers_and_labels_and_name_what_does_not_fit(

@@ -103,7 +103,7 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_csv, happ
 
 
 def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
-    qtbot, window, tiny_csv, tmp_path, happy_model_path
+    qtbot, window, tiny_csv, tmp_path, happy_model_path, monkeypatch
 ):
     import keras
 
@@ -121,6 +121,25 @@ def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
     tab.form.set_teacher(str(bare))
     assert "carries no ferapp metadata" in tab.message.text()
     assert "--teacher" not in tab.train_arguments() and not tab.form.teacher_weight.isEnabled()
+    # a teacher picked in the file dialog; cancelling the dialog later keeps it
+    picked = [str(happy_model_path), ""]
+    monkeypatch.setattr(
+        "ferapp.gui.training_form.QFileDialog.getOpenFileName",
+        lambda *args: (picked.pop(0), "Keras model (*.keras)"),
+    )
+    for _ in picked[:]:
+        tab.form.teacher_combo.setCurrentIndex(tab.form.teacher_combo.findData("<file>"))
+        tab.form.teacher_combo.activated.emit(tab.form.teacher_combo.currentIndex())
+        assert tab.form.teacher_path() == str(happy_model_path)
+        assert tab.form.teacher_combo.currentText() == "happy.keras"
+    assert tab.message.text() == ""  # the complaint about the bare file is answered
+    # a teacher deleted after it was chosen is said before anything starts
+    gone = tmp_path / "gone.keras"
+    gone.write_bytes(happy_model_path.read_bytes())
+    tab.form.set_teacher(str(gone))
+    gone.unlink()
+    tab.start()
+    assert not tab.running and "gone.keras is gone" in tab.message.text()
     # the run learns from the always-happy teacher alone, which agrees with 21 of 150 labels
     tab.form.set_teacher(str(happy_model_path))
     tab.form.teacher_weight.setValue(1.0)

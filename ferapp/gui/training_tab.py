@@ -222,6 +222,7 @@ class TrainingTab(QWidget):
         self.progress_label.setText("Loading the dataset...")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.form.setEnabled(False)  # the run's settings are fixed until it ends
         self.use_button.setEnabled(False)
         self.started_at = time.monotonic()
         self.last_model = out
@@ -264,6 +265,7 @@ class TrainingTab(QWidget):
 
     def on_finished(self, code: int, error: str) -> None:
         self.stop_button.setEnabled(False)
+        self.form.setEnabled(True)
         self._update_start()
         summary_file = summary_path(Path(self.last_model))
         if code == 0 and summary_file.is_file():

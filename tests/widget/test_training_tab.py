@@ -158,7 +158,9 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tm
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
         tab.start()
         assert tab.running and not tab.start_button.isEnabled()
+        assert not tab.form.isEnabled()  # a run's settings cannot change under it
     assert finished.args == [0], tab.log_view.toPlainText()
+    assert tab.form.isEnabled()
     assert len(tab.history) == 2
     assert "with flip averaging: validation accuracy" in tab.log_view.toPlainText()
     xs, ys = tab.plots.curves["val_accuracy"].getData()

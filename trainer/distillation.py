@@ -20,7 +20,7 @@ import numpy as np
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import read_metadata
+from ferapp.core.model_file import model_file_problem
 from trainer.datasets import Split
 
 
@@ -28,15 +28,9 @@ def check_teacher(teacher: Path) -> None:
     """Refuse, before the dataset is read, a teacher that is missing or not ferapp's."""
     if not teacher.is_file():
         raise FerappError(f"--teacher: model file not found: {teacher}")
-    try:
-        info = read_metadata(teacher)
-    except (FerappError, OSError) as exc:
-        raise FerappError(f"--teacher: {exc}") from exc
-    if info is None:
-        raise FerappError(
-            f"--teacher: {teacher} carries no ferapp metadata (class names, pixel range); "
-            "teach with a model saved by ferapp train"
-        )
+    problem = model_file_problem(str(teacher), "teach with a model saved by ferapp train.")
+    if problem is not None:
+        raise FerappError(f"--teacher: {problem}")
 
 
 def teacher_targets(

@@ -195,9 +195,13 @@ def load_keras_model(path: Path):  # -> keras.Model
         raise ModelError(f"{path} could not be loaded as a Keras model: {exc}") from exc
 
 
-def model_file_problem(path: str) -> str | None:
+def model_file_problem(
+    path: str,
+    without_metadata: str = "use it from the command line with --pixel-scaling.",
+) -> str | None:
     """Why a model file cannot be used, from what can be read without Keras (None if it
-    looks usable): missing, of another type, unreadable, or without ferapp metadata.
+    looks usable): missing, of another type, unreadable, or without ferapp metadata
+    (said with the advice ``without_metadata``).
 
     Quick enough for a dialog's OK button; the full check (no code in the file, shapes
     that fit) runs when the model is loaded.
@@ -214,7 +218,7 @@ def model_file_problem(path: str) -> str | None:
         if read_metadata(p) is None:
             return (
                 f"{p.name} carries no ferapp metadata (class names, input size, pixel "
-                "scaling); use it from the command line with --pixel-scaling."
+                f"scaling); {without_metadata}"
             )
     except ModelError as exc:
         return str(exc)

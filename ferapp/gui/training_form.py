@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.locations import find_default_model
-from ferapp.core.model_file import read_metadata
+from ferapp.core.model_file import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
 from trainer.protocol import ARCHITECTURE_NAMES, AUGMENTATIONS, PARAMETER_COUNTS
 from trainer.run_folder import RunFolder
@@ -105,26 +105,17 @@ class TrainingForm(QWidget):
         out_row.addStretch(1)
         self.arch_combo.currentIndexChanged.connect(self._default_out)
         self._default_out()
-        self.start_combo = QComboBox()
-        self.start_combo.addItem("New model (random weights)", "")
-        default = find_default_model()
-        if default is not None:
-            self.start_combo.addItem("The default model", str(default))
-        self.start_combo.addItem("Model file...", "<file>")
-        self.start_combo.setToolTip(
+        self.start_combo = model_choice(
+            "New model (random weights)",
             "Continue from a trained model's weights (fine-tuning), for example on your "
-            "own labelled images; the architecture follows the model"
+            "own labelled images; the architecture follows the model",
         )
         self.start_combo.activated.connect(self._start_chosen)
         self._teacher = ""  # the chosen teacher's path
-        self.teacher_combo = QComboBox()
-        self.teacher_combo.addItem("No teacher", "")
-        if default is not None:
-            self.teacher_combo.addItem("The default model", str(default))
-        self.teacher_combo.addItem("Model file...", "<file>")
-        self.teacher_combo.setToolTip(
+        self.teacher_combo = model_choice(
+            "No teacher",
             "Knowledge distillation: learn from a finished model's answers on each training "
-            "image as well as from the labels"
+            "image as well as from the labels",
         )
         self.teacher_combo.activated.connect(self._teacher_chosen)
         self.teacher_weight = QDoubleSpinBox()
@@ -222,11 +213,7 @@ class TrainingForm(QWidget):
             self.set_start_model("")
             self.problem.emit(problem)
             return
-        at = self.start_combo.findData(path)
-        if at < 0:
-            self.start_combo.insertItem(self.start_combo.count() - 1, Path(path).name, path)
-            at = self.start_combo.findData(path)
-        self.start_combo.setCurrentIndex(at)
+        select_model(self.start_combo, path)
         self.arch_combo.setCurrentIndex(self.arch_combo.findData(arch))
         self.arch_combo.setEnabled(False)
         self.learning_rate.setValue(min(self.learning_rate.value(), 1e-4))
@@ -251,27 +238,13 @@ class TrainingForm(QWidget):
         Only what can be read quickly is checked here; the trainer checks the teacher's
         classes and input size against the dataset and says what does not match.
         """
-        problem = None
-        if path:
-            try:
-                if read_metadata(Path(path)) is None:
-                    problem = (
-                        f"{Path(path).name} carries no ferapp metadata (class names, pixel "
-                        "range), so it cannot teach; choose a model saved by ferapp."
-                    )
-            except (FerappError, OSError) as exc:
-                problem = str(exc)
+        problem = model_file_problem(path, "a teacher must be a model saved by ferapp.")
         if problem is not None:
             path = ""
             self.problem.emit(problem)
         elif path:
             self.problem.emit("")  # a usable teacher: an earlier complaint no longer holds
-        at = self.teacher_combo.findData(path)
-        if at < 0:
-            self.teacher_combo.insertItem(self.teacher_combo.count() - 1, Path(path).name, path)
-            at = self.teacher_combo.findData(path)
-            self.teacher_combo.setItemData(at, path, Qt.ItemDataRole.ToolTipRole)
-        self.teacher_combo.setCurrentIndex(at)
+        select_model(self.teacher_combo, path)
         self._teacher = path
         self.teacher_weight.setEnabled(bool(path))
 
@@ -316,6 +289,30 @@ class TrainingForm(QWidget):
         if self.flip_average.isChecked():
             args.append("--flip-average")
         return args
+
+
+def model_choice(none_label: str, tip: str) -> QComboBox:
+    """A model picker: ``none_label`` (data ""), the default model when there is one, and
+    "Model file..." (data "<file>", to open a file dialog)."""
+    combo = QComboBox()
+    combo.addItem(none_label, "")
+    default = find_default_model()
+    if default is not None:
+        combo.addItem("The default model", str(default))
+    combo.addItem("Model file...", "<file>")
+    combo.setToolTip(tip)
+    return combo
+
+
+def select_model(combo: QComboBox, path: str) -> None:
+    """Show ``path`` as the choice of a :func:`model_choice` box, listing a new file by
+    name (its full path in the tooltip) above "Model file..."."""
+    at = combo.findData(path)
+    if at < 0:
+        at = combo.count() - 1
+        combo.insertItem(at, Path(path).name, path)
+        combo.setItemData(at, path, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(at)
 
 
 def ask_about_existing_run(parent: QWidget, out: Path) -> list[str] | None:

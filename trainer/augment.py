@@ -56,7 +56,39 @@ def augment_batch(augmentation: Augmentation, images: tf.Tensor, seed: tf.Tensor
     if augmentation.flip:
         flip = tf.random.stateless_uniform([n], seeds[4]) < 0.5
         out = tf.where(flip[:, None, None, None], tf.reverse(out, axis=[2]), out)
+    if augmentation.erase:
+        out = random_erase(
+            out, augmentation.erase, tf.random.experimental.stateless_fold_in(seed, 7)
+        )
     return out
+
+
+def random_erase(images: tf.Tensor, probability: float, seed: tf.Tensor) -> tf.Tensor:
+    """Random erasing (Zhong et al. 2020) on a batch of raw 0..255 images (N, H, W, C).
+
+    Each image, with ``probability``, gets one rectangle of 2-40 % of its area and an
+    aspect ratio between 0.3 and 3.3 (drawn on a log scale) filled with uniform noise;
+    the network then cannot lean on any one part of the face.
+    """
+    n = tf.shape(images)[0]
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    h_f, w_f = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
+    seeds = tf.random.experimental.stateless_split(seed, 6)
+    area = tf.random.stateless_uniform([n], seeds[0], 0.02, 0.4) * h_f * w_f
+    log_aspect = tf.random.stateless_uniform([n], seeds[1], math.log(0.3), math.log(1 / 0.3))
+    aspect = tf.exp(log_aspect)
+    box_h = tf.minimum(tf.round(tf.sqrt(area * aspect)), h_f)
+    box_w = tf.minimum(tf.round(tf.sqrt(area / aspect)), w_f)
+    top = tf.floor(tf.random.stateless_uniform([n], seeds[2]) * (h_f - box_h + 1.0))
+    left = tf.floor(tf.random.stateless_uniform([n], seeds[3]) * (w_f - box_w + 1.0))
+    rows = tf.range(h_f)[None, :]
+    cols = tf.range(w_f)[None, :]
+    in_rows = (rows >= top[:, None]) & (rows < (top + box_h)[:, None])  # (N, H)
+    in_cols = (cols >= left[:, None]) & (cols < (left + box_w)[:, None])  # (N, W)
+    chosen = tf.random.stateless_uniform([n], seeds[4]) < probability
+    mask = in_rows[:, :, None] & in_cols[:, None, :] & chosen[:, None, None]
+    noise = tf.random.stateless_uniform(tf.shape(images), seeds[5], 0.0, 255.0)
+    return tf.where(mask[..., None], noise, images)
 
 
 def make_dataset(

@@ -8,6 +8,7 @@ permutation along the width, the two passes share one copy of the network, and a
 ``Average`` layer joins them. It takes and returns what the network does.
 
     python -m trainer.flip_average MODEL OUT
+    python -m trainer.flip_average --inner MODEL OUT   (the network alone, unwrapped)
 """
 
 from __future__ import annotations
@@ -60,12 +61,18 @@ def inner_model(model: keras.Model) -> keras.Model:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Wrap a saved model: python -m trainer.flip_average MODEL OUT."""
+    """Wrap a saved model, or with --inner unwrap one: python -m trainer.flip_average."""
     from ferapp.core.model_file import load_keras_model, read_metadata, save_model
 
     parser = argparse.ArgumentParser(
         prog="python -m trainer.flip_average",
         description="Save MODEL with test-time horizontal-flip averaging built in.",
+    )
+    parser.add_argument(
+        "--inner",
+        action="store_true",
+        help="instead, save the network inside a flip-averaged MODEL on its own "
+        "(e.g. as a teacher that answers for the image it is shown)",
     )
     parser.add_argument("model", type=Path)
     parser.add_argument("out", type=Path)
@@ -74,12 +81,22 @@ def main(argv: list[str] | None = None) -> int:
         info = read_metadata(args.model)
         if info is None:
             raise FerappError(f"{args.model} carries no ferapp metadata")
-        wrapped = with_flip_average(load_keras_model(args.model))
-        save_model(wrapped, args.out, replace(info, extra={**info.extra, INFO_KEY: True}))
+        model = load_keras_model(args.model)
+        if args.inner:
+            if not is_flip_averaged(model):
+                raise FerappError(f"{args.model} has no flip averaging built in")
+            model = inner_model(model)
+            extra = {k: v for k, v in info.extra.items() if k != INFO_KEY}
+            what = "the network alone"
+        else:
+            model = with_flip_average(model)
+            extra = {**info.extra, INFO_KEY: True}
+            what = "flip averaging built in"
+        save_model(model, args.out, replace(info, extra=extra))
     except FerappError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"saved {args.out}: {wrapped.count_params():,} parameters, flip averaging built in")
+    print(f"saved {args.out}: {model.count_params():,} parameters, {what}")
     return 0
 
 

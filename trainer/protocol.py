@@ -30,25 +30,33 @@ PARAMETER_COUNTS = {
     "fernet": 1_094_335,
 }
 SCHEDULES = ("plateau", "cosine")
-AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
+# The thesis's four, then random erasing (off unless asked for).
+AUGMENTATIONS = ("rotation", "shift", "zoom", "flip", "erase")
+THESIS_AUGMENTATIONS = AUGMENTATIONS[:4]
+ERASE_PROBABILITY = 0.5  # the share of images that get a rectangle of noise
 
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Thesis defaults: rotation +-10 degrees, shifts 0.1, zoom 0.1, horizontal flip."""
+    """Thesis defaults: rotation +-10 degrees, shifts 0.1, zoom 0.1, horizontal flip.
+
+    ``erase`` is the probability of random erasing (Zhong et al. 2020): a rectangle of
+    2-40 % of the image, of aspect ratio 0.3-3.3, filled with noise. Not in the thesis.
+    """
 
     rotation_deg: float = 10.0
     shift: float = 0.1
     zoom: float = 0.1
     flip: bool = True
+    erase: float = 0.0
 
     @property
     def enabled(self) -> bool:
-        return bool(self.rotation_deg or self.shift or self.zoom or self.flip)
+        return bool(self.rotation_deg or self.shift or self.zoom or self.flip or self.erase)
 
     @classmethod
     def parse(cls, text: str) -> Augmentation:
-        """'rotation,shift,zoom,flip' (any of them) or 'none'; ValueError naming unknown ones."""
+        """'rotation,shift,zoom,flip,erase' (any of them) or 'none'; ValueError if unknown."""
         names = {n.strip().lower() for n in text.split(",") if n.strip()} - {"none"}
         unknown = names - set(AUGMENTATIONS)
         if unknown:
@@ -62,6 +70,7 @@ class Augmentation:
             shift=full.shift if "shift" in names else 0.0,
             zoom=full.zoom if "zoom" in names else 0.0,
             flip="flip" in names,
+            erase=ERASE_PROBABILITY if "erase" in names else 0.0,
         )
 
 

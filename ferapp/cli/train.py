@@ -21,6 +21,7 @@ from trainer.protocol import (
     MESSAGE_KINDS,
     SCHEDULES,
     STOP_REQUEST,
+    THESIS_AUGMENTATIONS,
     Augmentation,
     TrainEvent,
     best_model_origin,
@@ -52,9 +53,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--augment",
-        default="rotation,shift,zoom,flip",
+        default=",".join(THESIS_AUGMENTATIONS),
         help=f"comma-separated augmentations from {','.join(AUGMENTATIONS)}, or 'none' "
-        "(default: all four, as in the thesis)",
+        f"(default: {','.join(THESIS_AUGMENTATIONS)}, as in the thesis; erase: random "
+        "erasing, a rectangle of noise on half the images)",
     )
     p.add_argument("--no-augment", action="store_true", help="same as --augment none")
     p.add_argument("--early-stopping", type=int, default=12, help="patience in epochs, 0 = off")

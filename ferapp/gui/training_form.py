@@ -29,7 +29,12 @@ from ferapp.core.errors import FerappError
 from ferapp.core.locations import find_default_model
 from ferapp.core.model_file import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
-from trainer.protocol import ARCHITECTURE_NAMES, AUGMENTATIONS, PARAMETER_COUNTS
+from trainer.protocol import (
+    ARCHITECTURE_NAMES,
+    AUGMENTATIONS,
+    PARAMETER_COUNTS,
+    THESIS_AUGMENTATIONS,
+)
 from trainer.run_folder import RunFolder
 
 
@@ -92,10 +97,14 @@ class TrainingForm(QWidget):
         )
         self.augment_boxes = {name: QCheckBox(name) for name in AUGMENTATIONS}
         augment_row = QHBoxLayout()
-        for box in self.augment_boxes.values():
-            box.setChecked(True)
+        for name, box in self.augment_boxes.items():
+            box.setChecked(name in THESIS_AUGMENTATIONS)
             box.setToolTip("The thesis's augmentation, applied to each training image on the fly")
             augment_row.addWidget(box)
+        self.augment_boxes["erase"].setToolTip(
+            "Random erasing: half the training images get a rectangle of noise, so the "
+            "network cannot lean on one part of the face (not in the thesis)"
+        )
         self.out_edit = QLineEdit()
         self.out_edit.setToolTip("Where the best model is saved (a .keras file)")
         pick_out = QPushButton("Save as...")

@@ -141,6 +141,17 @@ def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network)
     clf = EmotionClassifier.load(out, quantize=False)
     assert np.allclose(clf.classify(x), expected, atol=1e-5)
     assert np.allclose(predict(loaded, x), expected, atol=1e-6)
+    # --inner gives the network back on its own, as a teacher that sees one image
+    inner = tmp_path / "inner.keras"
+    proc = run_module("trainer.flip_average", "--inner", str(out), str(inner))
+    assert proc.returncode == 0, proc.stderr
+    assert "the network alone" in proc.stdout
+    assert read_metadata(inner).extra == {"architecture": "x"}
+    assert np.allclose(
+        EmotionClassifier.load(inner, quantize=False).classify(x), predict(network, x), atol=1e-5
+    )
+    proc = run_module("trainer.flip_average", "--inner", str(inner), str(tmp_path / "again.keras"))
+    assert proc.returncode == 1 and "has no flip averaging built in" in proc.stderr
 
 
 def test_missing_metadata_is_refused_in_one_line(tmp_path, network):

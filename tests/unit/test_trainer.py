@@ -158,6 +158,33 @@ def test_augmentation_runs_in_the_tf_data_graph():
     assert augmented[0].numpy().min() >= 0 and augmented[0].numpy().max() <= 255
 
 
+def test_random_erasing_covers_one_rectangle_of_noise_on_about_half_the_images():
+    assert Augmentation().erase == 0 and Augmentation.parse("rotation,shift,zoom,flip").erase == 0
+    only_erase = Augmentation.parse("erase")
+    assert only_erase == Augmentation(0, 0, 0, False, protocol.ERASE_PROBABILITY)
+    images = np.full((400, 48, 48), 128, np.uint8)
+    labels = np.zeros(400, np.int64)
+    batch = next(iter(make_dataset(images, labels, 7, 400, only_erase, seed=11)))[0].numpy()
+    changed = batch[..., 0] != 128
+    erased = changed.any(axis=(1, 2))
+    assert 0.4 < erased.mean() < 0.6
+    areas = []
+    for mask in changed[erased]:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        box = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        assert box.mean() > 0.95  # one filled rectangle (noise may hit 128 now and then)
+        areas.append(box.size / mask.size)
+    assert min(areas) > 0.015 and max(areas) < 0.42 and np.std(areas) > 0.05
+    noise = batch[..., 0][changed]
+    assert noise.min() >= 0 and noise.max() <= 255 and noise.std() > 50
+    again = next(iter(make_dataset(images, labels, 7, 400, only_erase, seed=11)))[0].numpy()
+    assert np.array_equal(batch, again)  # repeatable for a seed
+    # a run saved before erasing existed resumes with it off
+    old = TrainConfig(data="x").to_dict()
+    del old["augmentation"]["erase"]
+    assert TrainConfig.from_dict(old).augmentation.erase == 0
+
+
 def test_weight_average_is_a_running_mean_that_survives_a_restart(tmp_path):
     average = WeightAverage()
     for value in (1.0, 2.0, 6.0):

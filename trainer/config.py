@@ -11,6 +11,8 @@ from ferapp.core.errors import FerappError
 from ferapp.core.metrics import ClassificationReport
 from trainer.protocol import ARCHITECTURE_NAMES, SCHEDULES, Augmentation
 
+DEFAULT_TEACHER_WEIGHT = 0.5
+
 
 @dataclass
 class TrainConfig:
@@ -34,7 +36,9 @@ class TrainConfig:
     average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
     flip_average: bool = False  # build test-time flip averaging into the output if it helps
     teacher: str | None = None  # distil: mix this model's answers into the targets
-    teacher_weight: float = 0.5  # the teacher's share of each target (with a teacher)
+    teacher_weight: float = (
+        DEFAULT_TEACHER_WEIGHT  # the teacher's share of each target (with a teacher)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

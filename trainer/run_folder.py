@@ -20,6 +20,8 @@ from ferapp.core.files import remove_stale_temporaries, write_text_atomic
 
 STATE = "state.json"
 CHECKPOINT = "last.keras"
+# Settings a resumed run must share with the run it continues.
+RESUME_KEYS = ("arch", "data", "teacher", "teacher_weight")
 
 
 def run_dir(out: Path) -> Path:
@@ -102,16 +104,24 @@ class RunFolder:
                 f"{self.path.name} holds no state); start without --resume"
             )
         if state is not None:
-            saved = state.get("config", {})
-            for key in ("arch", "data", "teacher", "teacher_weight"):
-                if key in saved and saved[key] != getattr(config, key):
-                    option = "--" + key.replace("_", "-")
-                    raise FerappError(
-                        f"the run of {self.out} used {option} {_shown(saved[key])}, not "
-                        f"{_shown(getattr(config, key))}; resume it with the same {option}, "
-                        "or start a new run with another --out"
-                    )
+            for key, was, now in self.differences(state, config):
+                option = "--" + key.replace("_", "-")
+                raise FerappError(
+                    f"the run of {self.out} used {option} {_shown(was)}, not "
+                    f"{_shown(now)}; resume it with the same {option}, "
+                    "or start a new run with another --out"
+                )
         return state
+
+    @staticmethod
+    def differences(state: dict[str, Any], config: Any) -> list[tuple[str, Any, Any]]:
+        """(setting, saved value, ``config``'s value) for each of RESUME_KEYS that differ."""
+        saved = state.get("config", {})
+        return [
+            (key, saved[key], getattr(config, key))
+            for key in RESUME_KEYS
+            if key in saved and saved[key] != getattr(config, key)
+        ]
 
 
 def _shown(value: Any) -> str:

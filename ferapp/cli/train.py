@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
-    from trainer.config import TrainConfig
+    from trainer.config import DEFAULT_TEACHER_WEIGHT, TrainConfig
     from trainer.datasets import load_dataset
     from trainer.distillation import check_teacher
     from trainer.run_folder import RunFolder
@@ -258,7 +258,9 @@ def _train(args: argparse.Namespace) -> int:
         average_last=args.average_last,
         flip_average=args.flip_average,
         teacher=str(args.teacher) if args.teacher else None,
-        teacher_weight=0.5 if args.teacher_weight is None else args.teacher_weight,
+        teacher_weight=DEFAULT_TEACHER_WEIGHT
+        if args.teacher_weight is None
+        else args.teacher_weight,
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from ferapp.core.errors import FerappError
 from ferapp.core.locations import find_default_model
 from ferapp.core.model_file import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
+from trainer.config import DEFAULT_TEACHER_WEIGHT
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
     AUGMENTATIONS,
@@ -130,7 +132,7 @@ class TrainingForm(QWidget):
         self.teacher_weight = QDoubleSpinBox()
         self.teacher_weight.setRange(0.05, 1.0)
         self.teacher_weight.setSingleStep(0.05)
-        self.teacher_weight.setValue(0.5)
+        self.teacher_weight.setValue(DEFAULT_TEACHER_WEIGHT)
         self.teacher_weight.setPrefix("teacher's share ")
         self.teacher_weight.setToolTip(
             "Each training target is this share of the teacher's answer plus the rest of "
@@ -263,6 +265,18 @@ class TrainingForm(QWidget):
             str(self.models_dir / f"{self.arch_combo.currentData()}-{stamp}.keras")
         )
 
+    def resume_settings(self) -> SimpleNamespace:
+        """What a continued run must share with the saved one, as `ferapp train` saves it."""
+        teacher = self.teacher_path()
+        return SimpleNamespace(
+            arch=self.arch_combo.currentData(),
+            data=str(Path(self.data_edit.text().strip())),
+            teacher=str(Path(teacher)) if teacher else None,
+            teacher_weight=(
+                round(self.teacher_weight.value(), 4) if teacher else DEFAULT_TEACHER_WEIGHT
+            ),
+        )
+
     def train_arguments(self) -> list[str]:
         """The `ferapp train` arguments this form describes."""
         augment = [n for n, box in self.augment_boxes.items() if box.isChecked()]
@@ -348,3 +362,33 @@ def ask_about_existing_run(parent: QWidget, out: Path) -> list[str] | None:
     if box.clickedButton() is replace:
         return ["--overwrite"]
     return None
+
+
+SETTING_NAMES = {
+    "arch": "architecture",
+    "data": "dataset",
+    "teacher": "teacher",
+    "teacher_weight": "teacher's share",
+}
+
+
+def resume_mismatch(out: Path, settings: SimpleNamespace) -> str:
+    """What the form must change to continue the run saved beside ``out`` ("" = nothing)."""
+    state = RunFolder(out).load_state()
+    differences = RunFolder.differences(state or {}, settings)
+    if not differences:
+        return ""
+
+    def shown(key: str, value: object) -> str:
+        if value is None:
+            return "none"
+        return Path(value).name if key in ("data", "teacher") else str(value)
+
+    listed = "; ".join(
+        f"{SETTING_NAMES[key]} {shown(key, was)} (the form says {shown(key, now)})"
+        for key, was, now in differences
+    )
+    return (
+        f"The interrupted run of {out.name} began with {listed}. Set the same to continue "
+        "it, or save the new run to another file."
+    )

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ferapp.core.emotions import EMOTIONS
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.threads import start_job
-from ferapp.gui.training_form import TrainingForm, ask_about_existing_run
+from ferapp.gui.training_form import TrainingForm, ask_about_existing_run, resume_mismatch
 from ferapp.gui.training_plots import TrainingPlots
 from ferapp.gui.training_process import TrainingProcess
 from ferapp.gui.widgets import ElidedLabel, clear_table
@@ -212,6 +212,11 @@ class TrainingTab(QWidget):
         existing = ask_about_existing_run(self, Path(out))
         if existing is None:
             return
+        if existing == ["--resume"]:
+            mismatch = resume_mismatch(Path(out), self.form.resume_settings())
+            if mismatch:
+                self.message.setText(mismatch)
+                return
         args += existing
         self.check_dataset(data)  # show the counts while the run loads the same file
         self.message.setText("")

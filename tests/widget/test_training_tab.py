@@ -6,12 +6,15 @@ import csv
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.locations import find_default_model
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
+from ferapp.gui.training_form import resume_mismatch
 
 RUN_MS = 240_000
 
@@ -154,6 +157,32 @@ def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
     log = tab.log_view.toPlainText()
     assert finished.args == [0], log
     assert "taught by happy.keras (weight 1, agrees with 14.0% of the training labels)" in log
+    # continuing that run with another teacher is refused in the window's own words
+    out = tmp_path / "taught.keras"
+    assert resume_mismatch(out, tab.form.resume_settings()) == ""
+    tab.form.set_teacher("")
+    answer_next_question(window, "Continue it")
+    tab.start()
+    assert not tab.running
+    assert tab.message.text() == (
+        "The interrupted run of taught.keras began with teacher happy.keras (the form says "
+        "none); teacher's share 1.0 (the form says 0.5). Set the same to continue it, or "
+        "save the new run to another file."
+    )
+
+
+def answer_next_question(parent: QWidget, button: str) -> None:
+    """Click ``button`` in the next message box, once it shows (its exec() waits for it)."""
+    timer = QTimer(parent)
+
+    def click() -> None:
+        for box in QApplication.topLevelWidgets():
+            if isinstance(box, QMessageBox) and box.isVisible():
+                timer.stop()
+                next(b for b in box.buttons() if b.text() == button).click()
+
+    timer.timeout.connect(click)
+    timer.start(20)
 
 
 def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tmp_path):

@@ -36,9 +36,7 @@ class TrainConfig:
     average_last: int = 0  # average the weights of the last N epochs (SWA), 0 = off
     flip_average: bool = False  # build test-time flip averaging into the output if it helps
     teacher: str | None = None  # distil: mix this model's answers into the targets
-    teacher_weight: float = (
-        DEFAULT_TEACHER_WEIGHT  # the teacher's share of each target (with a teacher)
-    )
+    teacher_weight: float = DEFAULT_TEACHER_WEIGHT  # its share of each target
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

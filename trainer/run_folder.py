@@ -103,14 +103,14 @@ class RunFolder:
                 f"nothing to resume: no interrupted run of {self.out} (its folder "
                 f"{self.path.name} holds no state); start without --resume"
             )
-        if state is not None:
-            for key, was, now in self.differences(state, config):
-                option = "--" + key.replace("_", "-")
-                raise FerappError(
-                    f"the run of {self.out} used {option} {_shown(was)}, not "
-                    f"{_shown(now)}; resume it with the same {option}, "
-                    "or start a new run with another --out"
-                )
+        differences = self.differences(state, config) if state is not None else []
+        if differences:
+            key, was, now = differences[0]
+            option = "--" + key.replace("_", "-")
+            raise FerappError(
+                f"the run of {self.out} used {option} {_shown(was)}, not {_shown(now)}; "
+                f"resume it with the same {option}, or start a new run with another --out"
+            )
         return state
 
     @staticmethod

@@ -258,9 +258,9 @@ def _train(args: argparse.Namespace) -> int:
         average_last=args.average_last,
         flip_average=args.flip_average,
         teacher=str(args.teacher) if args.teacher else None,
-        teacher_weight=DEFAULT_TEACHER_WEIGHT
-        if args.teacher_weight is None
-        else args.teacher_weight,
+        teacher_weight=(
+            DEFAULT_TEACHER_WEIGHT if args.teacher_weight is None else args.teacher_weight
+        ),
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast

@@ -104,7 +104,8 @@ def main() -> int:
         f"{args.steps} timed steps"
     )
 
-    def tf_data(augmentation: Augmentation = Augmentation()):  # noqa: B008 (frozen)
+    def tf_data(augmentation: Augmentation | None = None):
+        augmentation = augmentation or Augmentation()
         return make_dataset(images, labels, 7, batch, augmentation, shuffle=True).repeat()
 
     print(f"{'architecture':14s} {'parameters':>10s} {'images/s':>9s} {'s/FER epoch':>11s}")

@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m trainer.flip_average",
-        description="Save MODEL with test-time horizontal-flip averaging built in.",
+        description="Save MODEL with test-time horizontal-flip averaging built in, or "
+        "with --inner the network inside a flip-averaged MODEL.",
     )
     parser.add_argument(
         "--inner",

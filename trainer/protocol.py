@@ -30,9 +30,8 @@ PARAMETER_COUNTS = {
     "fernet": 1_094_335,
 }
 SCHEDULES = ("plateau", "cosine")
-# The thesis's four, then random erasing (off unless asked for).
-AUGMENTATIONS = ("rotation", "shift", "zoom", "flip", "erase")
-THESIS_AUGMENTATIONS = AUGMENTATIONS[:4]
+THESIS_AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
+AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase")  # random erasing: off unless asked for
 ERASE_PROBABILITY = 0.5  # the share of images that get a rectangle of noise
 
 
@@ -71,6 +70,13 @@ class Augmentation:
             zoom=full.zoom if "zoom" in names else 0.0,
             flip="flip" in names,
             erase=ERASE_PROBABILITY if "erase" in names else 0.0,
+        )
+
+    def names(self) -> str:
+        """The ``--augment`` text naming what this augmentation does ('none' for nothing)."""
+        amounts = (self.rotation_deg, self.shift, self.zoom, self.flip, self.erase)
+        return (
+            ",".join(name for name, on in zip(AUGMENTATIONS, amounts, strict=True) if on) or "none"
         )
 
 

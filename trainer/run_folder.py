@@ -17,11 +17,19 @@ from typing import Any
 
 from ferapp.core.errors import FerappError
 from ferapp.core.files import remove_stale_temporaries, write_text_atomic
+from trainer.protocol import Augmentation
 
 STATE = "state.json"
 CHECKPOINT = "last.keras"
-# Settings a resumed run must share with the run it continues.
-RESUME_KEYS = ("arch", "data", "teacher", "teacher_weight")
+# Settings a resumed run must share with the run it continues, and their options.
+RESUME_OPTIONS = {
+    "arch": "--arch",
+    "data": "--data",
+    "augmentation": "--augment",
+    "teacher": "--teacher",
+    "teacher_weight": "--teacher-weight",
+}
+PATH_SETTINGS = ("data", "teacher")
 
 
 def run_dir(out: Path) -> Path:
@@ -106,7 +114,7 @@ class RunFolder:
         differences = self.differences(state, config) if state is not None else []
         if differences:
             key, was, now = differences[0]
-            option = "--" + key.replace("_", "-")
+            option = RESUME_OPTIONS[key]
             raise FerappError(
                 f"the run of {self.out} used {option} {_shown(was)}, not {_shown(now)}; "
                 f"resume it with the same {option}, or start a new run with another --out"
@@ -115,15 +123,34 @@ class RunFolder:
 
     @staticmethod
     def differences(state: dict[str, Any], config: Any) -> list[tuple[str, Any, Any]]:
-        """(setting, saved value, ``config``'s value) for each of RESUME_KEYS that differ."""
+        """(setting, saved value, ``config``'s value) for each resume setting that differs.
+
+        Paths are the same when they name the same file; the teacher's share counts only
+        when both runs have a teacher; a run saved before an augmentation existed had it off.
+        """
         saved = state.get("config", {})
-        return [
-            (key, saved[key], getattr(config, key))
-            for key in RESUME_KEYS
-            if key in saved and saved[key] != getattr(config, key)
-        ]
+        found = []
+        for key in RESUME_OPTIONS:
+            if key not in saved:
+                continue
+            was, now = saved[key], getattr(config, key)
+            if key == "augmentation":
+                was = Augmentation(**was)
+            if key == "teacher_weight" and not (saved.get("teacher") and config.teacher):
+                continue
+            if not _same(key, was, now):
+                found.append((key, was, now))
+        return found
+
+
+def _same(key: str, was: Any, now: Any) -> bool:
+    if key in PATH_SETTINGS and was is not None and now is not None:
+        return Path(was).resolve() == Path(now).resolve()
+    return was == now
 
 
 def _shown(value: Any) -> str:
     """A saved setting as a message names it ("none" where it was not given)."""
+    if isinstance(value, Augmentation):
+        return value.names()
     return "none" if value is None else str(value)

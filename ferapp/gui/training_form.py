@@ -36,6 +36,7 @@ from trainer.protocol import (
     AUGMENTATIONS,
     PARAMETER_COUNTS,
     THESIS_AUGMENTATIONS,
+    Augmentation,
 )
 from trainer.run_folder import RunFolder
 
@@ -268,9 +269,11 @@ class TrainingForm(QWidget):
     def resume_settings(self) -> SimpleNamespace:
         """What a continued run must share with the saved one, as `ferapp train` saves it."""
         teacher = self.teacher_path()
+        augment = [n for n, box in self.augment_boxes.items() if box.isChecked()]
         return SimpleNamespace(
             arch=self.arch_combo.currentData(),
             data=str(Path(self.data_edit.text().strip())),
+            augmentation=Augmentation.parse(",".join(augment) or "none"),
             teacher=str(Path(teacher)) if teacher else None,
             teacher_weight=(
                 round(self.teacher_weight.value(), 4) if teacher else DEFAULT_TEACHER_WEIGHT
@@ -367,6 +370,7 @@ def ask_about_existing_run(parent: QWidget, out: Path) -> list[str] | None:
 SETTING_NAMES = {
     "arch": "architecture",
     "data": "dataset",
+    "augmentation": "augmentation",
     "teacher": "teacher",
     "teacher_weight": "teacher's share",
 }
@@ -374,21 +378,30 @@ SETTING_NAMES = {
 
 def resume_mismatch(out: Path, settings: SimpleNamespace) -> str:
     """What the form must change to continue the run saved beside ``out`` ("" = nothing)."""
-    state = RunFolder(out).load_state()
+    try:
+        state = RunFolder(out).load_state()
+    except (OSError, ValueError) as exc:
+        return f"The saved run of {out.name} cannot be read ({exc}); replace it instead."
     differences = RunFolder.differences(state or {}, settings)
     if not differences:
         return ""
 
-    def shown(key: str, value: object) -> str:
+    def shown(key: str, value: object, other: object) -> str:
         if value is None:
             return "none"
-        return Path(value).name if key in ("data", "teacher") else str(value)
+        if isinstance(value, Augmentation):
+            return value.names()
+        if key in ("data", "teacher"):
+            # the file name, or the whole path where two files share a name
+            same_name = other is not None and Path(value).name == Path(other).name
+            return str(value) if same_name else Path(value).name
+        return str(value)
 
     listed = "; ".join(
-        f"{SETTING_NAMES[key]} {shown(key, was)} (the form says {shown(key, now)})"
+        f"{SETTING_NAMES[key]} {shown(key, was, now)} (the form says {shown(key, now, was)})"
         for key, was, now in differences
     )
     return (
-        f"The interrupted run of {out.name} began with {listed}. Set the same to continue "
-        "it, or save the new run to another file."
+        f"The saved run of {out.name} began with {listed}. Set the same to continue it, "
+        "or save the new run to another file."
     )

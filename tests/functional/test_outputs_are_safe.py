@@ -182,5 +182,7 @@ def test_a_taught_run_resumes_only_with_its_teacher(tmp_path, tiny_csv, learned,
     assert f"used --teacher {learned.out}, not none" in capsys.readouterr().err
     assert cli_main([*taught[:-1], "0.9", "--resume", "--epochs", "2"]) == 1
     assert "used --teacher-weight 0.6" in capsys.readouterr().err
+    assert cli_main([*taught, "--resume", "--epochs", "2", "--augment", "flip,erase"]) == 1
+    assert "used --augment rotation,shift,zoom,flip, not flip,erase" in capsys.readouterr().err
     assert cli_main([*taught, "--resume", "--epochs", "2"]) == 0
     assert json.loads(out.with_suffix(".json").read_text())["epochs_done"] == 2

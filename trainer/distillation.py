@@ -4,9 +4,9 @@ Offline distillation: the teacher classifies each training image once, before th
 and the targets become ``weight * teacher + (1 - weight) * one-hot label``. The thesis's
 augmentation is mild (small turns, shifts and zooms, mirror images a flip-averaged
 teacher answers alike), so one answer per image stands for its augmented copies, and
-training costs no more than without a teacher. With random erasing, the student learns
-the teacher's answer for the whole face from a partly hidden copy. A student copying a teacher of its own
-size and kind (a "born-again" network) often ends above it.
+training costs no more than without a teacher (with random erasing, the student learns
+the teacher's answer for the whole face from a partly hidden copy). A student copying a
+teacher of its own size and kind (a "born-again" network) often ends above it.
 
 The mixed targets change what Keras's training "accuracy" measures: agreement with each
 target's top class, which is the teacher's answer wherever it outweighs the label.

@@ -116,7 +116,7 @@ class RunFolder:
             key, was, now = differences[0]
             option = RESUME_OPTIONS[key]
             raise FerappError(
-                f"the run of {self.out} used {option} {_shown(was)}, not {_shown(now)}; "
+                f"the run of {self.out} used {option} {setting_text(was)}, not {setting_text(now)}; "
                 f"resume it with the same {option}, or start a new run with another --out"
             )
         return state
@@ -149,7 +149,7 @@ def _same(key: str, was: Any, now: Any) -> bool:
     return was == now
 
 
-def _shown(value: Any) -> str:
+def setting_text(value: Any) -> str:
     """A saved setting as a message names it ("none" where it was not given)."""
     if isinstance(value, Augmentation):
         return value.names()

@@ -38,7 +38,7 @@ from trainer.protocol import (
     THESIS_AUGMENTATIONS,
     Augmentation,
 )
-from trainer.run_folder import RunFolder
+from trainer.run_folder import PATH_SETTINGS, RunFolder, setting_text
 
 
 class TrainingForm(QWidget):
@@ -269,20 +269,22 @@ class TrainingForm(QWidget):
     def resume_settings(self) -> SimpleNamespace:
         """What a continued run must share with the saved one, as `ferapp train` saves it."""
         teacher = self.teacher_path()
-        augment = [n for n, box in self.augment_boxes.items() if box.isChecked()]
         return SimpleNamespace(
             arch=self.arch_combo.currentData(),
             data=str(Path(self.data_edit.text().strip())),
-            augmentation=Augmentation.parse(",".join(augment) or "none"),
+            augmentation=Augmentation.parse(self.augment_text()),
             teacher=str(Path(teacher)) if teacher else None,
             teacher_weight=(
                 round(self.teacher_weight.value(), 4) if teacher else DEFAULT_TEACHER_WEIGHT
             ),
         )
 
+    def augment_text(self) -> str:
+        """The ticked augmentations as ``--augment`` takes them."""
+        return ",".join(n for n, box in self.augment_boxes.items() if box.isChecked()) or "none"
+
     def train_arguments(self) -> list[str]:
         """The `ferapp train` arguments this form describes."""
-        augment = [n for n, box in self.augment_boxes.items() if box.isChecked()]
         args = [
             "--data",
             self.data_edit.text().strip(),
@@ -295,7 +297,7 @@ class TrainingForm(QWidget):
             "--learning-rate",
             repr(self.learning_rate.value()),
             "--augment",
-            ",".join(augment) or "none",
+            self.augment_text(),
             "--out",
             self.out_edit.text().strip(),
         ]
@@ -387,15 +389,11 @@ def resume_mismatch(out: Path, settings: SimpleNamespace) -> str:
         return ""
 
     def shown(key: str, value: object, other: object) -> str:
-        if value is None:
-            return "none"
-        if isinstance(value, Augmentation):
-            return value.names()
-        if key in ("data", "teacher"):
+        if key in PATH_SETTINGS and value is not None:
             # the file name, or the whole path where two files share a name
             same_name = other is not None and Path(value).name == Path(other).name
             return str(value) if same_name else Path(value).name
-        return str(value)
+        return setting_text(value)
 
     listed = "; ".join(
         f"{SETTING_NAMES[key]} {shown(key, was, now)} (the form says {shown(key, now, was)})"

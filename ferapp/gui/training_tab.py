@@ -11,14 +11,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
@@ -86,15 +88,23 @@ class TrainingTab(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
 
+        # The form scrolls on a short screen; the buttons, progress and messages below
+        # it stay in sight.
+        form_scroll = QScrollArea()
+        form_scroll.setWidget(self.form)
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        form_scroll.viewport().setAutoFillBackground(False)  # the window's own background
+        self.form.setAutoFillBackground(False)
         left = QWidget()
-        left.setFixedWidth(LEFT_PANEL_WIDTH)
+        left.setFixedWidth(LEFT_PANEL_WIDTH + form_scroll.verticalScrollBar().sizeHint().width())
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.form)
+        left_layout.addWidget(form_scroll, 1)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.progress_label)
         left_layout.addWidget(self.message)
-        left_layout.addStretch(1)
 
         self.plots = TrainingPlots()
         self.log_view = QPlainTextEdit()

@@ -31,7 +31,6 @@ if hasattr(os, "sched_setaffinity"):
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # isort: off
-import trainer  # noqa: E402,F401  (the oneDNN guard must come before TensorFlow)
 import numpy as np  # noqa: E402
 from ferapp.core.tensorflow_import import import_tensorflow  # noqa: E402
 # isort: on

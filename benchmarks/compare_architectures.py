@@ -23,11 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
+import trainer  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
 from trainer.protocol import ARCHITECTURE_NAMES, PARAMETER_COUNTS  # noqa: E402
-from trainer.training import Trainer  # noqa: E402
 
 
 def main() -> int:
@@ -41,6 +40,9 @@ def main() -> int:
     )
     parser.add_argument("--arch", nargs="*", default=list(ARCHITECTURE_NAMES))
     args = parser.parse_args()
+    trainer.prepare_training(args.arch)  # the oneDNN crash guard, before TensorFlow loads
+    from trainer.training import Trainer
+
     args.out.mkdir(parents=True, exist_ok=True)
     splits = load_dataset(args.data)
     rows = []

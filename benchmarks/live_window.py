@@ -32,7 +32,6 @@ from ferapp.core.detector import FaceDetector  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from ferapp.core.captures import VideoSource  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.drawing import draw_faces  # noqa: E402

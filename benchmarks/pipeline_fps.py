@@ -55,7 +55,6 @@ def thesis_loop(video: Path, model_path: Path) -> tuple[list[float], int, int]:
     """The thesis's per-frame loop; returns ms per frame, frames with a face, faces."""
     import keras
 
-    import trainer  # noqa: F401  (oneDNN guard)
     from ferapp.core.haar import load_cascade
 
     cascade = load_cascade()

@@ -7,6 +7,8 @@ For every architecture: images per second of ``model.fit`` with the trainer's
 the same training fed by a naive Python generator that augments image by image with
 SciPy (the way Keras's old ImageDataGenerator worked), measured in the same run,
 and the ratio between the two; last, the pipeline alone with random erasing added.
+Float32 with oneDNN unlimited throughout (no partial batch here, so the mini-Xception's
+crash cannot happen); ``training_precision.py`` compares the guard and bfloat16.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import trainer  # noqa: E402,F401  (oneDNN guard before TensorFlow)
 from trainer.architectures import ARCHITECTURES, build  # noqa: E402
 from trainer.augment import make_dataset  # noqa: E402
 from trainer.protocol import Augmentation  # noqa: E402

@@ -18,8 +18,14 @@ os.environ["FERAPP_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-setting
 os.environ["FERAPP_LOG_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-logs-")
 os.environ["FERAPP_CACHE_DIR"] = tempfile.mkdtemp(prefix="ferapp-test-cache-")
 
-import trainer  # noqa: F401  (sets the oneDNN crash guard before TensorFlow is imported)
-from tests import support
+import trainer
+from trainer.protocol import ARCHITECTURE_NAMES
+
+# The tests train every architecture in this process: the oneDNN crash guard for all of
+# them, before TensorFlow is imported (tests/functional trains unguarded ones without it).
+trainer.prepare_training(ARCHITECTURE_NAMES)
+
+from tests import support  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -168,12 +168,44 @@ THESIS_PARAMETERS = {
 }
 
 
-def build(name: str, input_shape=INPUT_SHAPE, num_classes=NUM_CLASSES) -> keras.Model:
-    """Build an architecture by name (see ARCHITECTURES)."""
+MIXED_BFLOAT16 = "mixed_bfloat16"
+
+
+def build(
+    name: str, input_shape=INPUT_SHAPE, num_classes=NUM_CLASSES, precision: str = "float32"
+) -> keras.Model:
+    """Build an architecture by name (see ARCHITECTURES), for training in ``precision``."""
     try:
         builder = ARCHITECTURES[name]
     except KeyError:
         raise ValueError(
             f"unknown architecture {name!r}; choose from {', '.join(ARCHITECTURES)}"
         ) from None
-    return builder(input_shape=input_shape, num_classes=num_classes)
+    model = builder(input_shape=input_shape, num_classes=num_classes)
+    return with_dtype_policy(model, MIXED_BFLOAT16) if precision == "bfloat16" else model
+
+
+def with_dtype_policy(model: keras.Model, policy: str) -> keras.Model:
+    """A copy of a functional ``model`` whose layers compute in ``policy``, same weights.
+
+    The last layer (the softmax) stays float32 under a mixed policy, as Keras advises
+    for numerical stability. Variables are float32 under every policy used here, so
+    the weights carry over unchanged; ``with_dtype_policy(mixed, "float32")`` is how a
+    model trained in bfloat16 is saved for use.
+    """
+    config = model.get_config()
+    last = model.layers[-1].name
+    for layer in config["layers"]:
+        if layer["class_name"] != "InputLayer":
+            layer["config"]["dtype"] = "float32" if layer["name"] == last else policy
+    # from_config, not clone_model: a clone of a compiled model comes back compiled, and
+    # its optimizer state would triple the size of a saved file.
+    copy = keras.Model.from_config(config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def has_strided_convolution(model: keras.Model) -> bool:
+    """True if a convolution moves more than one pixel at a time (see GUARDED_ARCHITECTURES)."""
+    convolutions = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D)
+    return any(isinstance(layer, convolutions) and max(layer.strides) > 1 for layer in model.layers)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ferapp.core.errors import FerappError
 from ferapp.core.metrics import ClassificationReport
-from trainer.protocol import ARCHITECTURE_NAMES, SCHEDULES, Augmentation
+from trainer.protocol import ARCHITECTURE_NAMES, PRECISIONS, SCHEDULES, Augmentation
 
 DEFAULT_TEACHER_WEIGHT = 0.5
 
@@ -37,6 +37,7 @@ class TrainConfig:
     flip_average: bool = False  # build test-time flip averaging into the output if it helps
     teacher: str | None = None  # distil: mix this model's answers into the targets
     teacher_weight: float = DEFAULT_TEACHER_WEIGHT  # its share of each target
+    precision: str = "float32"  # or "bfloat16" (mixed: bfloat16 compute, float32 weights)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +56,10 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise FerappError(f"unknown schedule {self.schedule!r}; choose {', '.join(SCHEDULES)}")
+        if self.precision not in PRECISIONS[1:]:  # "auto" is resolved before a run is set up
+            raise FerappError(
+                f"unknown precision {self.precision!r}; choose {', '.join(PRECISIONS[1:])}"
+            )
         checks = (
             ("--epochs", self.epochs, 1 <= self.epochs <= 100_000, "at least 1"),
             ("--batch-size", self.batch_size, 1 <= self.batch_size <= 65_536, "1..65536"),

@@ -28,6 +28,7 @@ RESUME_OPTIONS = {
     "augmentation": "--augment",
     "teacher": "--teacher",
     "teacher_weight": "--teacher-weight",
+    "precision": "--precision",
 }
 PATH_SETTINGS = ("data", "teacher")
 
@@ -126,7 +127,8 @@ class RunFolder:
         """(setting, saved value, ``config``'s value) for each resume setting that differs.
 
         Paths are the same when they name the same file; the teacher's share counts only
-        when both runs have a teacher; a run saved before an augmentation existed had it off.
+        when both runs have a teacher; a run saved before an augmentation existed had it off;
+        a precision of None (auto) accepts the saved one.
         """
         saved = state.get("config", {})
         found = []
@@ -137,6 +139,8 @@ class RunFolder:
             if key == "augmentation":
                 was = Augmentation(**was)
             if key == "teacher_weight" and not (saved.get("teacher") and config.teacher):
+                continue
+            if key == "precision" and now is None:  # auto: a resumed run keeps its own
                 continue
             if not _same(key, was, now):
                 found.append((key, was, now))

@@ -8,6 +8,7 @@ atomically. The passes that may replace it at the end are in :mod:`trainer.finis
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -20,8 +21,8 @@ import numpy as np
 from ferapp.core.errors import FerappError
 from ferapp.core.model_file import ModelInfo, load_keras_model, read_architecture, save_model
 from ferapp.core.model_safety import check_architecture_is_safe
-from trainer import ONEDNN_GUARD_ACTIVE
-from trainer.architectures import build
+from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE, can_train, guard_active
+from trainer.architectures import build, has_strided_convolution, with_dtype_policy
 from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage
 from trainer.callbacks import EpochReporter, schedule_callbacks
@@ -37,6 +38,7 @@ from trainer.finishing import (
     write_summary,
 )
 from trainer.flip_average import inner_model
+from trainer.precision import resolve_precision
 from trainer.protocol import TrainEvent
 from trainer.run_folder import RunFolder
 
@@ -142,18 +144,19 @@ class Trainer:
         refuses when there is nothing to continue, or when the saved run is of another
         architecture or data.
         """
-        if not ONEDNN_GUARD_ACTIVE:
-            raise FerappError(
-                "training must run in a process where the trainer was imported "
-                "before TensorFlow (see trainer/__init__.py)"
-            )
         c = self.config
+        if not can_train(c.arch):
+            raise _unguarded(c.arch)
+        if c.precision == "bfloat16":
+            resolve_precision(c.precision, c.arch)  # FerappError where bfloat16 cannot run
         state = self.folder.state_to_continue(resume, self.config)
         targets, taught = self._training_targets()
         keras.utils.set_random_seed(c.seed)
         self.folder.create()
         try:
             model, initial_epoch = self._start_model(state)
+            if has_strided_convolution(model) and not guard_active():
+                raise _unguarded(c.arch)
         except BaseException:
             if state is None:
                 self.folder.remove_if_empty()
@@ -176,6 +179,7 @@ class Trainer:
             f"{len(self.splits.train.labels):,} training and "
             f"{len(self.splits.val.labels):,} validation images"
             + taught
+            + ("; mixed bfloat16" if c.precision == "bfloat16" else "")
             + (f"; continuing after epoch {initial_epoch}" if initial_epoch else ""),
         )
         if initial_epoch < c.epochs:
@@ -191,7 +195,9 @@ class Trainer:
             )
         candidate = Candidate(self.out, self.info, self.splits, self.best_val)
         if self.average.count >= 2:
-            self.averaged = finish_average(candidate, model, self.average, self.say)
+            self.averaged = finish_average(
+                candidate, _without_optimizer(model), self.average, self.say
+            )
         if c.flip_average and self.out.is_file():
             self.flipped = finish_flip(candidate, self.say) or (state or {}).get("flip_average")
         self.best_val = candidate.best_val
@@ -257,6 +263,7 @@ class Trainer:
                 c.arch,
                 input_shape=(*self.info.input_size, 1),
                 num_classes=len(self.splits.class_names),
+                precision=c.precision,
             )
             if c.init_from:
                 _load_initial_weights(model, Path(c.init_from))
@@ -300,9 +307,20 @@ def _load_initial_weights(model: keras.Model, source: Path) -> None:
 
 
 def _without_optimizer(model: keras.Model) -> keras.Model:
-    """A copy with the same weights and no optimizer state, for the small exported model."""
-    # from_config, not clone_model: a clone of a compiled model comes back compiled, and
-    # its optimizer state would triple the file's size.
-    copy = keras.Model.from_config(model.get_config())
-    copy.set_weights(model.get_weights())
-    return copy
+    """A float32 copy with the same weights and no optimizer state, for the model saved
+    for use (a run in mixed bfloat16 included)."""
+    return with_dtype_policy(model, "float32")
+
+
+def _unguarded(arch: str) -> FerappError:
+    isa = os.environ.get(ONEDNN_ISA_VARIABLE)
+    why = (
+        f"here {ONEDNN_ISA_VARIABLE} is {isa}, set before ferapp could set it"
+        if isa and isa != ONEDNN_GUARD_ISA
+        else "here TensorFlow was loaded first"
+    )
+    return FerappError(
+        f"{arch} has a stride-2 convolution, which crashes oneDNN's AVX-512 training "
+        f"kernels: it must train with {ONEDNN_ISA_VARIABLE}={ONEDNN_GUARD_ISA}, set before "
+        f"TensorFlow loads (as ferapp train does by calling trainer.prepare_training); {why}"
+    )

@@ -277,6 +277,7 @@ class TrainingForm(QWidget):
             teacher_weight=(
                 round(self.teacher_weight.value(), 4) if teacher else DEFAULT_TEACHER_WEIGHT
             ),
+            precision=None,  # `ferapp train --precision auto`: a continued run keeps its own
         )
 
     def augment_text(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from tests.support import (
     run_module,
 )
 from trainer.flip_average import INFO_KEY, is_flip_averaged, with_flip_average
+from trainer.precision import cpu_has_amx_bf16
 from trainer.run_folder import run_dir
 
 
@@ -160,3 +162,108 @@ def test_missing_metadata_is_refused_in_one_line(tmp_path, network):
     proc = run_module("trainer.flip_average", str(bare), str(tmp_path / "o.keras"))
     assert proc.returncode == 1
     assert "no ferapp metadata" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _without_the_guard() -> dict[str, str]:
+    """This process's environment without the oneDNN limit conftest sets for itself."""
+    return {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
+
+
+def _python(code: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_without_the_guard(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_the_crash_guard_is_set_only_for_the_architectures_that_need_it(tmp_path, tiny_csv):
+    proc = _python(
+        "import os, trainer\n"
+        "trainer.prepare_training(['fernet', 'thesis1', 'thesis2', 'thesis3'])\n"
+        "print(os.environ.get('ONEDNN_MAX_CPU_ISA'), trainer.can_train('mini_xception'))\n"
+        "trainer.prepare_training(['fernet', 'mini_xception'])\n"
+        "print(os.environ.get('ONEDNN_MAX_CPU_ISA'), trainer.can_train('mini_xception'))\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["None False", "AVX2 True"]
+    # too late once TensorFlow is loaded: the guarded architecture is refused, others train
+    proc = _python(
+        "import tensorflow, os, trainer\n"
+        "from ferapp.core.errors import FerappError\n"
+        "from trainer.config import TrainConfig\n"
+        "from trainer.datasets import load_dataset\n"
+        "from trainer.training import Trainer\n"
+        "trainer.prepare_training(['mini_xception'])\n"
+        f"splits = load_dataset({str(tiny_csv)!r})\n"
+        "for arch in ('mini_xception', 'thesis2'):\n"
+        f"    out = os.path.join({str(tmp_path)!r}, arch + '.keras')\n"
+        "    config = TrainConfig(data='d', arch=arch, out=out, epochs=1, batch_size=32)\n"
+        "    try:\n"
+        "        print(arch, Trainer(config, splits).run().epochs_done)\n"
+        "    except FerappError as exc:\n"
+        "        print(arch, exc)\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert (
+        lines[0].startswith("mini_xception mini_xception has a stride-2 convolution")
+        and "TensorFlow was loaded first" in lines[0]
+        and lines[1] == "thesis2 1"
+    )
+
+
+def test_the_unguarded_architectures_train_with_a_partial_last_batch_at_full_speed(
+    tmp_path, tiny_csv
+):
+    """The crash the guard is for, looked for where there is no guard (float32)."""
+    proc = _python(
+        "import os, trainer\n"
+        "trainer.prepare_training(['thesis1', 'thesis2', 'thesis3', 'fernet'])\n"
+        "assert 'ONEDNN_MAX_CPU_ISA' not in os.environ\n"
+        "from trainer.config import TrainConfig\n"
+        "from trainer.datasets import load_dataset\n"
+        "from trainer.training import Trainer\n"
+        f"splits = load_dataset({str(tiny_csv)!r})\n"
+        "for arch in ('thesis1', 'thesis2', 'thesis3', 'fernet'):\n"
+        f"    out = os.path.join({str(tmp_path)!r}, arch + '.keras')\n"
+        "    config = TrainConfig(data='d', arch=arch, out=out, epochs=2, batch_size=32)\n"
+        "    print(arch, Trainer(config, splits).run().epochs_done)\n",
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["thesis1", "2", "thesis2", "2", "thesis3", "2", "fernet", "2"]
+
+
+@pytest.mark.skipif(not cpu_has_amx_bf16(), reason="bfloat16 training needs a CPU with AMX")
+def test_fernet_trains_in_bfloat16_resumes_in_it_and_saves_a_float32_model(tmp_path, tiny_csv):
+    out = tmp_path / "m.keras"
+    train = ["train", "--data", str(tiny_csv), "--arch", "fernet", "--batch-size", "32"]
+    train += ["--early-stopping", "0", "--out", str(out), "--quiet"]
+    unguarded = {"ONEDNN_MAX_CPU_ISA": "ALL"}  # as `ferapp train --arch fernet` runs
+    first = run_cli(*train, "--epochs", "1", env=unguarded)  # auto: bfloat16 on this CPU
+    assert first.returncode == 0, first.stderr
+    assert "mixed bfloat16" in first.stderr
+    refused = run_cli(*train, "--epochs", "2", "--resume", "--precision", "float32", env=unguarded)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "used --precision bfloat16, not float32" in refused.stderr
+    resumed = run_cli(*train, "--epochs", "2", "--resume", env=unguarded)  # keeps bfloat16
+    assert resumed.returncode == 0, resumed.stderr
+    state = json.loads((run_dir(out) / "state.json").read_text())
+    assert state["epochs_done"] == 2 and state["config"]["precision"] == "bfloat16"
+    saved = load_keras_model(out)
+    assert {layer.dtype_policy.name for layer in saved.layers} == {"float32"}
+    faces = banded_faces(3)
+    assert EmotionClassifier.load(out).classify(faces).shape == (3, 7)
+    guarded = run_cli(
+        *[a if a != "fernet" else "mini_xception" for a in train],
+        "--epochs", "1", "--overwrite", "--precision", "bfloat16",
+        env=unguarded,
+    )  # fmt: skip
+    assert guarded.returncode == 1 and "Traceback" not in guarded.stderr
+    assert "--precision bfloat16: mini_xception trains with oneDNN limited to AVX2" in (
+        guarded.stderr
+    )

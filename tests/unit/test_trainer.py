@@ -19,7 +19,13 @@ from ferapp.core.errors import FerappError
 from ferapp.core.model_file import load_keras_model, read_metadata, save_model
 from tests.support import striped_faces
 from trainer import protocol
-from trainer.architectures import ARCHITECTURES, THESIS_PARAMETERS, build
+from trainer.architectures import (
+    ARCHITECTURES,
+    THESIS_PARAMETERS,
+    build,
+    has_strided_convolution,
+    with_dtype_policy,
+)
 from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
 from trainer.config import TrainConfig
@@ -464,3 +470,70 @@ def test_teacher_targets_mix_answers_and_labels_and_name_what_does_not_fit(
         teacher_targets(bare, 0.5, train, splits.class_names)
     with pytest.raises(FerappError, match=r"--teacher: .*not found"):
         teacher_targets(tmp_path / "gone.keras", 0.5, train, splits.class_names)
+
+
+def test_the_crash_guard_list_names_exactly_the_architectures_with_strided_convolutions():
+    strided = {name for name in ARCHITECTURES if has_strided_convolution(build(name))}
+    assert strided == protocol.GUARDED_ARCHITECTURES == {"mini_xception"}
+
+
+def test_a_bfloat16_model_is_saved_as_float32_with_the_same_weights():
+    keras.utils.set_random_seed(3)
+    model = build("fernet")
+    mixed = with_dtype_policy(model, "mixed_bfloat16")
+    policies = {layer.dtype_policy.name for layer in mixed.layers[1:-1]}
+    assert policies == {"mixed_bfloat16"} and mixed.layers[-1].dtype_policy.name == "float32"
+    plain = with_dtype_policy(mixed, "float32")
+    assert {layer.dtype_policy.name for layer in plain.layers} == {"float32"}
+    assert all(
+        np.array_equal(a, b) for a, b in zip(model.get_weights(), plain.get_weights(), strict=True)
+    )
+    faces = striped_faces(4)[0][..., None].astype(np.float32)
+    np.testing.assert_array_equal(model.predict(faces, verbose=0), plain.predict(faces, verbose=0))
+    # (training in bfloat16 itself: tests/functional/test_cli_train.py, in a process
+    # where oneDNN is not limited to AVX2, which has no bfloat16 convolutions)
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_has_amx(tmp_path, monkeypatch):
+    from trainer import precision
+
+    amx = tmp_path / "amx"
+    amx.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile\n")
+    plain = tmp_path / "plain"
+    plain.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    monkeypatch.setattr(precision.sys, "platform", "linux")
+    assert precision.cpu_has_amx_bf16(amx) and not precision.cpu_has_amx_bf16(plain)
+    assert not precision.cpu_has_amx_bf16(tmp_path / "missing")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.setattr(precision, "CPUINFO", amx)
+    assert precision.resolve_precision("auto", "fernet") == "bfloat16"
+    assert precision.resolve_precision("bfloat16", "thesis3") == "bfloat16"
+    assert precision.resolve_precision("auto", "mini_xception") == "float32"  # AVX2 only
+    with pytest.raises(FerappError, match="mini_xception trains with oneDNN limited to AVX2"):
+        precision.resolve_precision("bfloat16", "mini_xception")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")  # as in this test process
+    assert precision.resolve_precision("auto", "fernet") == "float32"
+    with pytest.raises(FerappError, match="ONEDNN_MAX_CPU_ISA=AVX2"):
+        precision.resolve_precision("bfloat16", "fernet")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
+    assert precision.resolve_precision("auto", "fernet") == "bfloat16"
+    monkeypatch.setattr(precision, "CPUINFO", plain)
+    assert precision.resolve_precision("auto", "fernet") == "float32"
+    with pytest.raises(FerappError, match="no AMX"):
+        precision.resolve_precision("bfloat16", "fernet")
+    assert precision.resolve_precision("float32", "fernet") == "float32"
+    monkeypatch.setattr(precision.sys, "platform", "darwin")
+    assert not precision.cpu_has_amx_bf16(amx)
+    with pytest.raises(FerappError, match="precision"):
+        TrainConfig(data="d.csv", precision="float16").validated()
+    with pytest.raises(FerappError, match="precision"):
+        TrainConfig(data="d.csv", precision="auto").validated()  # resolved before a run
+
+
+def test_bfloat16_is_refused_in_a_process_limited_to_avx2(tmp_path, tiny_csv):
+    config = TrainConfig(
+        data=str(tiny_csv), arch="fernet", out=str(tmp_path / "m.keras"), precision="bfloat16"
+    )
+    with pytest.raises(FerappError, match="--precision bfloat16: ONEDNN_MAX_CPU_ISA=AVX2"):
+        Trainer(config, load_dataset(tiny_csv)).run()
+    assert not (tmp_path / "m.keras.run").exists()

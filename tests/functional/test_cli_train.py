@@ -156,6 +156,57 @@ def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network)
     assert proc.returncode == 1 and "has no flip averaging built in" in proc.stderr
 
 
+def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
+    tmp_path, tiny_csv, network, learned
+):
+    import keras
+
+    from trainer.architectures import build
+
+    keras.utils.set_random_seed(5)
+    other = build("fernet")
+    first = save_model(network, tmp_path / "a.keras", ModelInfo(extra={"architecture": "fernet"}))
+    flipped = save_model(
+        with_flip_average(other),
+        tmp_path / "b.keras",
+        ModelInfo(extra={"architecture": "fernet", INFO_KEY: True}),
+    )
+    out = tmp_path / "ensemble.keras"
+    proc = run_module("trainer.ensemble", str(out), str(first), str(flipped))
+    assert proc.returncode == 0, proc.stderr
+    assert "saved" in proc.stdout and "2 models" in proc.stdout
+    # flip averaging only where every member has it
+    assert read_metadata(out).extra == {
+        "architecture": "fernet",
+        "ensemble": ["a.keras", "b.keras"],
+    }
+    x = banded_faces(3)
+    b_answers = (predict(other, x) + predict(other, x[:, :, ::-1])) / 2
+    expected = (predict(network, x) + b_answers) / 2
+    assert np.abs(predict(network, x) - b_answers).max() > 1e-3  # else the test could not fail
+    clf = EmotionClassifier.load(out, quantize=False)  # the safe loader accepts it
+    assert np.allclose(clf.classify(x), expected, atol=1e-5)
+    # an ensemble of trained models is a teacher like any model
+    ensemble = tmp_path / "learned-twice.keras"
+    assert (
+        run_module("trainer.ensemble", str(ensemble), str(learned.out), str(learned.out)).returncode
+        == 0
+    )
+    taught = run_cli(
+        "train", "--data", str(tiny_csv), "--arch", "thesis2", "--epochs", "1",
+        "--teacher", str(ensemble), "--out", str(tmp_path / "student.keras"), "--quiet",
+    )  # fmt: skip
+    assert taught.returncode == 0, taught.stderr
+    assert "taught by learned-twice.keras" in taught.stderr
+    # members that disagree on their classes are refused in one line
+    other_classes = save_model(
+        network, tmp_path / "c.keras", ModelInfo(class_names=("a", "b", "c", "d", "e", "f", "g"))
+    )
+    proc = run_module("trainer.ensemble", str(tmp_path / "x.keras"), str(first), str(other_classes))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "must agree" in proc.stderr
+
+
 def test_missing_metadata_is_refused_in_one_line(tmp_path, network):
     bare = tmp_path / "bare.keras"
     network.save(bare)

@@ -2,8 +2,9 @@
 
 Mixed bfloat16 computes in bfloat16 and keeps the weights (and the optimizer) in
 float32. CPUs with AMX (Intel Xeon from the 4th generation, Sapphire Rapids) run its
-convolutions in matrix units: fernet trains about 1.4x faster than in float32 there.
-Elsewhere it is emulated, several times slower, or (with oneDNN limited to AVX2, as
+convolutions in matrix units: fernet trains about 1.3x faster than in float32 there
+(2.3x faster than under the crash guard, benchmarks/training_precision.py). Elsewhere
+it is emulated, several times slower, or (with oneDNN limited to AVX2, as
 for the architectures the crash guard covers) not there at all, so bfloat16 is offered
 only where the CPU reports AMX for bfloat16 and oneDNN may use it; ``auto`` picks it
 there. The model saved for use is always float32. Keras-free: the command line

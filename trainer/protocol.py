@@ -35,7 +35,7 @@ PARAMETER_COUNTS = {
 GUARDED_ARCHITECTURES = frozenset({"mini_xception"})
 SCHEDULES = ("plateau", "cosine")
 # Training arithmetic: float32, or Keras's mixed bfloat16 (bfloat16 compute, float32
-# weights), which CPUs with AMX run about 1.4x faster; auto picks bfloat16 on those.
+# weights), which CPUs with AMX run about 1.3x faster; auto picks bfloat16 on those.
 PRECISIONS = ("auto", "float32", "bfloat16")
 THESIS_AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
 AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase")  # random erasing: off unless asked for

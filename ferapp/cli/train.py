@@ -80,7 +80,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--precision",
         choices=PRECISIONS,
         default="auto",
-        help="training arithmetic: float32, or mixed bfloat16 (float32 weights; about 1.4x "
+        help="training arithmetic: float32, or mixed bfloat16 (float32 weights; about 1.3x "
         "faster, on CPUs with AMX only); auto (default): bfloat16 where the CPU has AMX and "
         "the architecture allows it, else float32; a resumed run keeps its own. The saved "
         "model is float32 either way",

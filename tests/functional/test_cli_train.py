@@ -281,12 +281,12 @@ def test_the_unguarded_architectures_train_with_a_partial_last_batch_at_full_spe
         f"splits = load_dataset({str(tiny_csv)!r})\n"
         "for arch in ('thesis1', 'thesis2', 'thesis3', 'fernet'):\n"
         f"    out = os.path.join({str(tmp_path)!r}, arch + '.keras')\n"
-        "    config = TrainConfig(data='d', arch=arch, out=out, epochs=2, batch_size=32)\n"
+        "    config = TrainConfig(data='d', arch=arch, out=out, epochs=1, batch_size=32)\n"
         "    print(arch, Trainer(config, splits).run().epochs_done)\n",
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == ["thesis1", "2", "thesis2", "2", "thesis3", "2", "fernet", "2"]
+    assert proc.stdout.split() == ["thesis1", "1", "thesis2", "1", "thesis3", "1", "fernet", "1"]
 
 
 @pytest.mark.skipif(not cpu_has_amx_bf16(), reason="bfloat16 training needs a CPU with AMX")

@@ -9,8 +9,9 @@ and of 4 faces), the same with float32 weights, and, as the baseline, the thesis
 per-face ``model.predict``. For a model with flip averaging built in, every number
 includes both passes (the face and its mirror image).
 
-``--also`` times other models the same way in the same run, each as a ratio to the
-first (a new default against the old one); ``--fernet-widths`` adds untrained
+``--also`` times other models in the same run, each as a ratio to the first (a new
+default against the old one), call by call in turn with it so that a busy spell of the
+machine cannot favour one of them; ``--fernet-widths`` adds untrained
 flip-averaged ``fernet`` networks of those widths (speed does not depend on the
 weights' values), to see what a wider network would cost before training it.
 """
@@ -39,7 +40,7 @@ tf = import_tensorflow()
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from benchmarks.face_timing import per_face_ms  # noqa: E402
+from benchmarks.face_timing import interleaved_per_face_ms, per_face_ms  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
 
@@ -82,11 +83,13 @@ def main() -> int:
         for width in widths:
             others.append(untrained_fernet(width, Path(folder)))
         if others:
-            print(f"\n  in the same run, 1 face, against {path.name} ({one:.2f} ms):")
-        for other in others:
-            ms = per_face_ms(EmotionClassifier.load(other, threads=1).classify,
-                             faces[:1], args.repeats)  # fmt: skip
-            print(f"  {other.name:40s} {ms:6.2f} ms per face  {ms / one:5.2f}x")
+            fns = [clf.classify] + [EmotionClassifier.load(o, threads=1).classify for o in others]
+            base_ms, *ms = interleaved_per_face_ms(fns, faces[:1], args.repeats)
+            print(
+                f"\n  in the same run, 1 face, timed in turn with {path.name} ({base_ms:.2f} ms):"
+            )
+            for other, other_ms in zip(others, ms, strict=True):
+                print(f"  {other.name:40s} {other_ms:6.2f} ms per face  {other_ms / base_ms:5.2f}x")
     return 0
 
 

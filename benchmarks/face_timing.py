@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,6 +19,28 @@ def per_face_ms(fn: Callable[[np.ndarray], object], batch: np.ndarray, repeats: 
         fn(batch)
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1e3 / len(batch)
+
+
+def interleaved_per_face_ms(
+    fns: Sequence[Callable[[np.ndarray], object]], batch: np.ndarray, repeats: int = 300
+) -> list[float]:
+    """``per_face_ms`` of several functions timed in turn, call by call.
+
+    Each round calls every function once (in an order that rotates), so a slow spell of
+    a shared machine slows them all alike and their ratios hold where timing one after
+    the other would not.
+    """
+    for fn in fns:
+        for _ in range(10):
+            fn(batch)
+    times: list[list[float]] = [[] for _ in fns]
+    for r in range(repeats):
+        for k in range(len(fns)):
+            i = (k + r) % len(fns)
+            t0 = time.perf_counter()
+            fns[i](batch)
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) * 1e3 / len(batch) for t in times]
 
 
 def classifier_ms_per_face(clf, repeats: int = 300) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # ------------------------------------------------------------------ the catalogue
-ARCHITECTURE_NAMES = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
+ARCHITECTURE_NAMES = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet", "fernet_wide")
 # Their parameter counts for 48x48x1 input and 7 classes (checked by the tests).
 PARAMETER_COUNTS = {
     "thesis1": 493_063,
@@ -28,6 +28,7 @@ PARAMETER_COUNTS = {
     "thesis3": 1_485_831,
     "mini_xception": 58_423,
     "fernet": 1_094_335,
+    "fernet_wide": 1_488_403,
 }
 # Architectures with a stride-2 convolution after a trainable layer: oneDNN's AVX-512
 # training kernels crash on them (trainer/__init__), so they train with oneDNN limited

@@ -75,7 +75,7 @@ class TrainingForm(QWidget):
             self.arch_combo.addItem(f"{name} ({PARAMETER_COUNTS[name]:,} parameters)", name)
         self.arch_combo.setCurrentIndex(ARCHITECTURE_NAMES.index("mini_xception"))
         self.arch_combo.setToolTip(
-            "thesis1-3 and mini_xception are the thesis's; fernet is ferapp's"
+            "thesis1-3 and mini_xception are the thesis's; fernet and fernet_wide are ferapp's"
         )
         self.epochs = self._spin(1, 1000, 30, "Passes over the training images")
         self.batch = self._spin(1, 4096, 64, "Images per training step")

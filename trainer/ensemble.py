@@ -8,6 +8,7 @@ only (the members as nested models, an ``Average`` layer), so it loads in ferapp
 safe loader and in any Keras 3 program. Members may have flip averaging built in.
 
     python -m trainer.ensemble OUT MODEL MODEL [MODEL ...]
+    python -m trainer.ensemble --mirror-alternate OUT NETWORK NETWORK   (one sees the mirror)
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ import_tensorflow()  # quietly: this module is also a command (python -m)
 
 import keras  # noqa: E402
 
+from trainer.flip_average import mirror_of  # noqa: E402
+
 INFO_KEY = "ensemble"  # in the model's metadata: the members' file names
+MIRROR_INFO_KEY = "ensemble_mirror_alternate"  # every second member sees the mirror image
 
 
-def ensemble_of(models: Sequence[keras.Model]) -> keras.Model:
-    """One model whose output is the mean of ``models``' outputs (same input and classes)."""
+def ensemble_of(models: Sequence[keras.Model], mirror_alternate: bool = False) -> keras.Model:
+    """One model whose output is the mean of ``models``' outputs (same input and classes).
+
+    With ``mirror_alternate`` the 2nd, 4th, ... member answers for the mirror image of
+    the face: two networks then cost what one flip-averaged network does, and add
+    the difference between them to the difference between the face and its mirror.
+    """
     if len(models) < 2:
         raise FerappError("an ensemble needs at least two models")
     shapes = {(tuple(m.inputs[0].shape[1:]), tuple(m.outputs[0].shape[1:])) for m in models}
@@ -43,7 +52,10 @@ def ensemble_of(models: Sequence[keras.Model]) -> keras.Model:
         member.set_weights(model.get_weights())
         members.append(member)
     image = keras.Input(models[0].inputs[0].shape[1:], name="face")
-    mean = keras.layers.Average(name="ensemble_average")([m(image) for m in members])
+    # Its own layer name: the model is not one network with flip averaging built in.
+    mirrored = mirror_of(image, name="mirror_alternate") if mirror_alternate else image
+    answers = [m(mirrored if i % 2 else image) for i, m in enumerate(members)]
+    mean = keras.layers.Average(name="ensemble_average")(answers)
     return keras.Model(image, mean, name=f"ensemble_of_{len(members)}")
 
 
@@ -55,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m trainer.ensemble",
         description="Save one model file whose answers are the mean of the given models'.",
+    )
+    parser.add_argument(
+        "--mirror-alternate",
+        action="store_true",
+        help="the 2nd, 4th, ... model answers for the mirror image of the face (for "
+        "networks without flip averaging: two then cost what one flip-averaged one does)",
     )
     parser.add_argument("out", type=Path)
     parser.add_argument("models", type=Path, nargs="+")
@@ -77,11 +95,20 @@ def main(argv: list[str] | None = None) -> int:
                     f"{path} differs from {args.models[0]} in its classes, input size or "
                     "pixel scaling; an ensemble's members must agree on all three"
                 )
-        model = ensemble_of([load_keras_model(path) for path in args.models])
+        flipped = [bool(info.extra.get(FLIP_INFO_KEY)) for info in infos]
+        if args.mirror_alternate and any(flipped):
+            raise FerappError(
+                "--mirror-alternate is for networks without flip averaging; take the "
+                "network out of a flip-averaged model with python -m trainer.flip_average --inner"
+            )
+        models = [load_keras_model(path) for path in args.models]
+        model = ensemble_of(models, mirror_alternate=args.mirror_alternate)
         extra = {k: v for k, v in first.extra.items() if k != FLIP_INFO_KEY}
-        if all(info.extra.get(FLIP_INFO_KEY) for info in infos):
+        if all(flipped):
             extra[FLIP_INFO_KEY] = True  # every member averages a face with its mirror
         extra[INFO_KEY] = [path.name for path in args.models]
+        if args.mirror_alternate:
+            extra[MIRROR_INFO_KEY] = True
         save_model(model, args.out, replace(first, extra=extra))
     except FerappError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -35,15 +35,20 @@ def with_flip_average(model: keras.Model) -> keras.Model:
     """``model`` wrapped so that its output is the mean over the image and its mirror."""
     if is_flip_averaged(model):
         return model
-    height, width, channels = (int(d) for d in model.inputs[0].shape[1:])
-    image = keras.Input((height, width, channels), name="face")
+    image = keras.Input(model.inputs[0].shape[1:], name="face")
+    mean = keras.layers.Average(name="flip_average")([model(image), model(mirror_of(image))])
+    return keras.Model(image, mean, name=f"{model.name}_flip_average")
+
+
+def mirror_of(image: keras.KerasTensor, name: str = FLIP_LAYER) -> keras.KerasTensor:
+    """``image`` (N, H, W, C) mirrored left to right, by a frozen built-in layer ``name``."""
+    width = int(image.shape[2])
     # (H, W, C) -> (H, C, W): the width last, where a Dense layer acts on it.
     width_last = keras.layers.Permute((1, 3, 2))(image)
-    mirror = keras.layers.Dense(width, use_bias=False, trainable=False, name=FLIP_LAYER)
+    mirror = keras.layers.Dense(width, use_bias=False, trainable=False, name=name)
     mirrored = keras.layers.Permute((1, 3, 2))(mirror(width_last))
     mirror.set_weights([np.eye(width, dtype=np.float32)[::-1]])
-    mean = keras.layers.Average(name="flip_average")([model(image), model(mirrored)])
-    return keras.Model(image, mean, name=f"{model.name}_flip_average")
+    return mirrored
 
 
 def is_flip_averaged(model: keras.Model) -> bool:

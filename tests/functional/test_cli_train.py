@@ -186,6 +186,26 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
     assert np.abs(predict(network, x) - b_answers).max() > 1e-3  # else the test could not fail
     clf = EmotionClassifier.load(out, quantize=False)  # the safe loader accepts it
     assert np.allclose(clf.classify(x), expected, atol=1e-5)
+    # two networks, the second answering for the mirror image: the cost of one flipped
+    second = save_model(
+        other, tmp_path / "b-inner.keras", ModelInfo(extra={"architecture": "fernet"})
+    )
+    pair = tmp_path / "pair.keras"
+    proc = run_module("trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(second))
+    assert proc.returncode == 0, proc.stderr
+    assert read_metadata(pair).extra == {
+        "architecture": "fernet",
+        "ensemble": ["a.keras", "b-inner.keras"],
+        "ensemble_mirror_alternate": True,
+    }
+    expected = (predict(network, x) + predict(other, x[:, :, ::-1])) / 2
+    assert np.abs(expected - (predict(network, x) + predict(other, x)) / 2).max() > 1e-3
+    assert np.allclose(
+        EmotionClassifier.load(pair, quantize=False).classify(x), expected, atol=1e-5
+    )
+    assert not is_flip_averaged(load_keras_model(pair))  # no network of its own to unwrap
+    proc = run_module("trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(flipped))
+    assert proc.returncode == 1 and "flip_average --inner" in proc.stderr
     # an ensemble of trained models is a teacher like any model
     ensemble = tmp_path / "learned-twice.keras"
     assert (

@@ -91,6 +91,29 @@ def random_erase(images: tf.Tensor, probability: float, seed: tf.Tensor) -> tf.T
     return tf.where(mask[..., None], noise, images)
 
 
+def mix_up(
+    images: tf.Tensor, targets: tf.Tensor, alpha: float, seed: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mixup (Zhang et al. 2018) within a batch: images (N, H, W, C), targets (N, classes).
+
+    Image i is blended with image N-1-i of the same (shuffled) batch, and its target
+    alike, keeping a share ``lam`` of its own, drawn from Beta(alpha, alpha) and folded
+    to at least one half, so each image stays the larger part of its blend.
+    """
+    n = tf.shape(images)[0]
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    a = tf.random.stateless_gamma([n], seeds[0], alpha)
+    b = tf.random.stateless_gamma([n], seeds[1], alpha)
+    total = a + b
+    lam = tf.where(total > 0, a / tf.where(total > 0, total, 1.0), 1.0)
+    lam = tf.maximum(lam, 1.0 - lam)
+    mixed = lam[:, None, None, None] * images + (1.0 - lam[:, None, None, None]) * tf.reverse(
+        images, axis=[0]
+    )
+    mixed_targets = lam[:, None] * targets + (1.0 - lam[:, None]) * tf.reverse(targets, axis=[0])
+    return mixed, mixed_targets
+
+
 def make_dataset(
     images: np.ndarray,
     labels: np.ndarray,
@@ -131,7 +154,15 @@ def make_dataset(
         @tf.autograph.experimental.do_not_convert
         def apply(batch, batch_seed):
             img, lab = batch
-            return augment_batch(augmentation, img, batch_seed), lab
+            img = augment_batch(augmentation, img, batch_seed)
+            if augmentation.mixup:
+                img, lab = mix_up(
+                    img,
+                    lab,
+                    augmentation.mixup,
+                    tf.random.experimental.stateless_fold_in(batch_seed, 11),
+                )
+            return img, lab
 
         ds = tf.data.Dataset.zip((ds, seeds)).map(apply, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

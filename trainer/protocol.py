@@ -39,8 +39,10 @@ SCHEDULES = ("plateau", "cosine")
 # weights), which CPUs with AMX run about 1.3x faster; auto picks bfloat16 on those.
 PRECISIONS = ("auto", "float32", "bfloat16")
 THESIS_AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
-AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase")  # random erasing: off unless asked for
+# random erasing and mixup: off unless asked for
+AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase", "mixup")
 ERASE_PROBABILITY = 0.5  # the share of images that get a rectangle of noise
+MIXUP_ALPHA = 0.2  # mixup's Beta(alpha, alpha): most mixes keep one face clearly on top
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,10 @@ class Augmentation:
     """Thesis defaults: rotation +-10 degrees, shifts 0.1, zoom 0.1, horizontal flip.
 
     ``erase`` is the probability of random erasing (Zhong et al. 2020): a rectangle of
-    2-40 % of the image, of aspect ratio 0.3-3.3, filled with noise. Not in the thesis.
+    2-40 % of the image, of aspect ratio 0.3-3.3, filled with noise. ``mixup`` is the
+    alpha of mixup (Zhang et al. 2018): each image blended with another of its batch,
+    and their targets alike, in proportions drawn from Beta(alpha, alpha). Neither is
+    in the thesis.
     """
 
     rotation_deg: float = 10.0
@@ -56,10 +61,13 @@ class Augmentation:
     zoom: float = 0.1
     flip: bool = True
     erase: float = 0.0
+    mixup: float = 0.0
 
     @property
     def enabled(self) -> bool:
-        return bool(self.rotation_deg or self.shift or self.zoom or self.flip or self.erase)
+        return bool(
+            self.rotation_deg or self.shift or self.zoom or self.flip or self.erase or self.mixup
+        )
 
     @classmethod
     def parse(cls, text: str) -> Augmentation:
@@ -78,11 +86,12 @@ class Augmentation:
             zoom=full.zoom if "zoom" in names else 0.0,
             flip="flip" in names,
             erase=ERASE_PROBABILITY if "erase" in names else 0.0,
+            mixup=MIXUP_ALPHA if "mixup" in names else 0.0,
         )
 
     def names(self) -> str:
         """The ``--augment`` text naming what this augmentation does ('none' for nothing)."""
-        amounts = (self.rotation_deg, self.shift, self.zoom, self.flip, self.erase)
+        amounts = (self.rotation_deg, self.shift, self.zoom, self.flip, self.erase, self.mixup)
         return (
             ",".join(name for name, on in zip(AUGMENTATIONS, amounts, strict=True) if on) or "none"
         )

@@ -57,7 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=",".join(THESIS_AUGMENTATIONS),
         help=f"comma-separated augmentations from {','.join(AUGMENTATIONS)}, or 'none' "
         f"(default: {','.join(THESIS_AUGMENTATIONS)}, as in the thesis; erase: random "
-        "erasing, a rectangle of noise on half the images)",
+        "erasing, a rectangle of noise on half the images; mixup: each image blended with "
+        "another, and their labels alike)",
     )
     p.add_argument("--no-augment", action="store_true", help="same as --augment none")
     p.add_argument("--early-stopping", type=int, default=12, help="patience in epochs, 0 = off")

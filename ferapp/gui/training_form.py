@@ -108,6 +108,10 @@ class TrainingForm(QWidget):
             "Random erasing: half the training images get a rectangle of noise, so the "
             "network cannot lean on one part of the face (not in the thesis)"
         )
+        self.augment_boxes["mixup"].setToolTip(
+            "Mixup: each training image blended with another, and their labels alike, "
+            "so the network learns smoother boundaries between expressions (not in the thesis)"
+        )
         self.out_edit = QLineEdit()
         self.out_edit.setToolTip("Where the best model is saved (a .keras file)")
         pick_out = QPushButton("Save as...")

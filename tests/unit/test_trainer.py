@@ -191,6 +191,32 @@ def test_random_erasing_covers_one_rectangle_of_noise_on_about_half_the_images()
     assert TrainConfig.from_dict(old).augmentation.erase == 0
 
 
+def test_mixup_blends_each_image_and_its_target_alike_keeping_its_own_on_top():
+    only_mixup = Augmentation.parse("mixup")
+    assert only_mixup == Augmentation(0, 0, 0, False, 0.0, protocol.MIXUP_ALPHA)
+    assert Augmentation.parse(only_mixup.names()) == only_mixup
+    # black faces of class 0, white faces of class 1: a blend's brightness tells its share
+    labels = np.arange(401) % 2
+    images = np.where(labels[:, None, None] == 1, 255, 0).astype(np.uint8)
+    batch = next(iter(make_dataset(images, labels, 7, 401, only_mixup, shuffle=True, seed=3)))
+    x, y = batch[0].numpy()[..., 0], batch[1].numpy()
+    assert np.allclose(x.std(axis=(1, 2)), 0, atol=1e-3)  # each a blend of two whole faces
+    white_share = x[:, 0, 0] / 255
+    assert np.allclose(y[:, 1], white_share, atol=1e-4)  # targets mixed as the pixels
+    assert np.allclose(y.sum(axis=1), 1, atol=1e-5) and np.allclose(y[:, 2:], 0)
+    own = y.max(axis=1)
+    assert own.min() >= 0.5 - 1e-6  # each image stays the larger part of its blend
+    mixed = (y[:, 0] > 1e-3) & (y[:, 1] > 1e-3)
+    assert 0.2 < mixed.mean() <= 0.51  # only pairs of unlike faces show it (about half)
+    assert own[mixed].std() > 0.05 and own.mean() > 0.8  # Beta(0.2, 0.2): mostly mild
+    again = next(iter(make_dataset(images, labels, 7, 401, only_mixup, shuffle=True, seed=3)))
+    assert np.array_equal(batch[0].numpy(), again[0].numpy())  # repeatable for a seed
+    # a run saved before mixup existed resumes with it off
+    old = TrainConfig(data="x").to_dict()
+    del old["augmentation"]["mixup"]
+    assert TrainConfig.from_dict(old).augmentation.mixup == 0
+
+
 def test_weight_average_is_a_running_mean_that_survives_a_restart(tmp_path):
     average = WeightAverage()
     for value in (1.0, 2.0, 6.0):

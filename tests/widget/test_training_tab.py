@@ -102,8 +102,9 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_csv, happ
     assert args[args.index("--augment") + 1] == "rotation,shift,zoom,flip"  # the thesis's
     tab.form.augment_boxes["erase"].setChecked(True)
     tab.form.augment_boxes["zoom"].setChecked(False)
+    tab.form.augment_boxes["mixup"].setChecked(True)
     args = tab.train_arguments()
-    assert args[args.index("--augment") + 1] == "rotation,shift,flip,erase"
+    assert args[args.index("--augment") + 1] == "rotation,shift,flip,erase,mixup"
     # a model without the trainer's architecture name cannot be continued: said, and reset
     tab.form.set_start_model(str(happy_model_path))
     assert "not made by ferapp's trainer" in tab.message.text()

@@ -1,7 +1,7 @@
 """Milliseconds per face of a model on one CPU core, against model.predict in the same run.
 
     python benchmarks/classify_speed.py [--model PATH] [--repeats 300]
-        [--also PATH ...] [--fernet-widths 24,32,40]
+        [--also PATH ...] [--fernet-widths 24,32,40] [--architectures thesis1,fernet]
 
 Pins the process to one core (where the OS allows) and one interpreter thread, then
 times ferapp's classifier as the app runs it (TensorFlow Lite, 8-bit weights; batch of 1
@@ -13,7 +13,9 @@ includes both passes (the face and its mirror image).
 default against the old one), call by call in turn with it so that a busy spell of the
 machine cannot favour one of them; ``--fernet-widths`` adds untrained
 flip-averaged ``fernet`` networks of those widths (speed does not depend on the
-weights' values), to see what a wider network would cost before training it.
+weights' values), to see what a wider network would cost before training it;
+``--architectures`` adds untrained networks of those architectures as they are (no flip
+averaging), the "ms per face" of the architecture comparison in docs/training.md.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--also", type=Path, nargs="*", default=[], metavar="PATH")
     parser.add_argument("--fernet-widths", default="", metavar="W,W,...")
+    parser.add_argument("--architectures", default="", metavar="NAME,NAME,...")
     args = parser.parse_args()
     path = args.model or find_default_model()
     if path is None:
@@ -78,10 +81,13 @@ def main() -> int:
     others = list(args.also)
     with tempfile.TemporaryDirectory() as folder:
         widths = [int(w) for w in args.fernet_widths.split(",") if w.strip()]
-        if widths:  # their converted forms go to a throwaway cache, not the user's
+        names = [n.strip() for n in args.architectures.split(",") if n.strip()]
+        if widths or names:  # their converted forms go to a throwaway cache, not the user's
             os.environ["FERAPP_CACHE_DIR"] = str(Path(folder) / "cache")
         for width in widths:
             others.append(untrained_fernet(width, Path(folder)))
+        for name in names:
+            others.append(untrained(name, Path(folder)))
         if others:
             fns = [clf.classify] + [EmotionClassifier.load(o, threads=1).classify for o in others]
             base_ms, *ms = interleaved_per_face_ms(fns, faces[:1], args.repeats)
@@ -103,6 +109,15 @@ def untrained_fernet(width: int, folder: Path) -> Path:
     info = ModelInfo(extra={"architecture": "fernet", "test_time_flip": True})
     path = folder / f"fernet-width{width}-{model.count_params():,}-params.keras"
     return save_model(model, path, info)
+
+
+def untrained(name: str, folder: Path) -> Path:
+    """An architecture with random weights, no flip averaging, saved as ferapp saves models."""
+    from ferapp.core.model_file import ModelInfo, save_model
+    from trainer.architectures import build
+
+    path = folder / f"{name}-untrained.keras"
+    return save_model(build(name), path, ModelInfo(extra={"architecture": name}))
 
 
 if __name__ == "__main__":

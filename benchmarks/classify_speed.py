@@ -10,8 +10,8 @@ per-face ``model.predict``. For a model with flip averaging built in, every numb
 includes both passes (the face and its mirror image).
 
 ``--also`` times other models in the same run, each as a ratio to the first (a new
-default against the old one), call by call in turn with it so that a busy spell of the
-machine cannot favour one of them; ``--fernet-widths`` adds untrained
+default against the old one), in turn with it a block of calls at a time, so that a
+busy spell of the machine is less likely to favour one of them; ``--fernet-widths`` adds untrained
 flip-averaged ``fernet`` networks of those widths (speed does not depend on the
 weights' values), to see what a wider network would cost before training it;
 ``--architectures`` adds untrained networks of those architectures as they are (no flip

@@ -4,8 +4,8 @@
 
 Each model runs as ferapp runs it (8-bit TensorFlow Lite, one core). Prints each model's
 PublicTest accuracy and ms per face, then every combination of two or more models with
-its accuracy (probabilities averaged) and its summed ms per face (the models timed call
-by call in turn). Every row also gives
+its accuracy (probabilities averaged) and its summed ms per face (the models timed in
+turn). Every row also gives
 its difference from the first model, face by face, with a 95 % bootstrap interval: on
 3,589 faces a difference under about a point is often noise. An ensemble is the
 teacher a knowledge-distillation run would copy into one network: its accuracy is about
@@ -37,6 +37,9 @@ def main() -> int:
     parser.add_argument("--data", required=True, help="FER2013 CSV (.csv or .csv.gz)")
     parser.add_argument("models", nargs="+", type=Path)
     args = parser.parse_args()
+    names = [path.name for path in args.models]
+    if len(set(names)) < len(names):
+        sys.exit("two models share a file name; give each model a name of its own")
     val = load_dataset(args.data).val
     answers: dict[str, np.ndarray] = {}
     classifiers = []

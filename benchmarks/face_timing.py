@@ -22,24 +22,31 @@ def per_face_ms(fn: Callable[[np.ndarray], object], batch: np.ndarray, repeats: 
 
 
 def interleaved_per_face_ms(
-    fns: Sequence[Callable[[np.ndarray], object]], batch: np.ndarray, repeats: int = 300
+    fns: Sequence[Callable[[np.ndarray], object]],
+    batch: np.ndarray,
+    repeats: int = 300,
+    block: int = 20,
 ) -> list[float]:
-    """``per_face_ms`` of several functions timed in turn, call by call.
+    """``per_face_ms`` of several functions timed in turn, a block of calls at a time.
 
-    Each round calls every function once (in an order that rotates), so a slow spell of
-    a shared machine slows them all alike and their ratios hold where timing one after
-    the other would not.
+    Each round calls every function ``block`` times in a row (in an order that
+    rotates), until each has been called ``repeats`` times. A slow spell of a shared
+    machine then slows them all alike, so their ratios hold where timing one after
+    the other would not; within a block the function's weights are back in the CPU's
+    caches after its first call, as they are when the app classifies frame after
+    frame, and the median leaves that first call out.
     """
     for fn in fns:
         for _ in range(10):
             fn(batch)
     times: list[list[float]] = [[] for _ in fns]
-    for r in range(repeats):
+    for r in range(max(1, -(-repeats // block))):
         for k in range(len(fns)):
             i = (k + r) % len(fns)
-            t0 = time.perf_counter()
-            fns[i](batch)
-            times[i].append(time.perf_counter() - t0)
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fns[i](batch)
+                times[i].append(time.perf_counter() - t0)
     return [statistics.median(t) * 1e3 / len(batch) for t in times]
 
 

@@ -6,9 +6,11 @@
 Reads what `compare_architectures.py --early-stopping N --out runs/full` left: each
 finished run's summary (<arch>.json) or, for a run still going or stopped, its run
 folder's state. For each model with a checkpoint it times ferapp's classifier on one
-face (8-bit TensorFlow Lite on one core, as the app runs it), with the shipped default
-model timed in the same process as the baseline. Prints the Markdown tables used in
-docs/training.md and draws the curves.
+face (8-bit TensorFlow Lite on one core, as the app runs it), in turn with the shipped
+default model as the baseline. Prints the Markdown tables used in docs/training.md and
+draws the curves. (The table's "ms per face" there comes from `classify_speed.py
+--architectures`, untrained networks of each architecture timed the same way, the
+trained checkpoints no longer being at hand; both measure the same thing.)
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def load_run(out: Path) -> dict | None:
 
 
 def ms_per_face(models: dict[str, Path]) -> dict[str, float]:
-    """Each model file's ms per face, all timed call by call in turn (missing ones left out)."""
+    """Each model file's ms per face, all timed in turn (missing ones left out)."""
     from ferapp.core.classifier import EmotionClassifier
 
     present = {label: path for label, path in models.items() if path and path.is_file()}

@@ -6,7 +6,7 @@ ferapp converts a model with dynamic-range quantization: 8-bit weights, activati
 quantized on the fly, no calibration data. Full integer quantization also fixes the
 activations' ranges in advance from a few hundred training faces, which on many CPUs
 buys speed. This converts the model (and, for a flip-averaged model, the network inside
-it) both ways, times them call by call in turn on one core, and gives each one's
+it) both ways, times them in turn on one core, and gives each one's
 PublicTest accuracy.
 """
 
@@ -30,8 +30,9 @@ from ferapp.core.tensorflow_import import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from benchmarks.face_timing import interleaved_per_face_ms  # noqa: E402
+from ferapp.core.classifier import scale_pixels  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
-from ferapp.core.model_file import load_keras_model  # noqa: E402
+from ferapp.core.model_file import load_keras_model, read_metadata  # noqa: E402
 from ferapp.core.tflite_runtime import TfliteRunner  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
 from trainer.flip_average import inner_model, is_flip_averaged  # noqa: E402
@@ -43,6 +44,9 @@ def convert(model, calibration: np.ndarray | None) -> bytes:
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if calibration is not None:
         converter.representative_dataset = lambda: ([face[None]] for face in calibration)
+        # integer kernels only (conversion fails rather than keeping an op in float);
+        # the input and output stay float32, as the app passes and reads them
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     return converter.convert()
 
 
@@ -57,10 +61,17 @@ def main() -> int:
     if path is None:
         print("no model: pass --model")
         return 1
+    info = read_metadata(path)
+    if info is None or info.input_size != (48, 48):
+        print(f"{path}: this benchmark takes ferapp models of 48x48 faces")
+        return 1
     splits = load_dataset(args.data)
+    if tuple(info.class_names) != tuple(splits.class_names):
+        print(f"{path}: its classes differ from the dataset's")
+        return 1
     rng = np.random.default_rng(0)
     pick = rng.choice(len(splits.train.images), args.calibration_faces, replace=False)
-    calibration = splits.train.images[pick][..., None].astype(np.float32)
+    calibration = scale_pixels(splits.train.images[pick][..., None], info.pixel_scaling)
     model = load_keras_model(path)
     models = {path.name: model}
     if is_flip_averaged(model):
@@ -69,7 +80,7 @@ def main() -> int:
     for name, keras_model in models.items():
         for kind, faces in (("8-bit weights", None), ("fully integer", calibration)):
             runners[(name, kind)] = TfliteRunner(convert(keras_model, faces), threads=1)
-    images = splits.val.images[..., None].astype(np.float32)
+    images = scale_pixels(splits.val.images[..., None], info.pixel_scaling)
     face = images[:1]
     times = interleaved_per_face_ms([r.run for r in runners.values()], face, args.repeats)
     print("| model | conversion | PublicTest acc. | ms per face |\n|---|---|---:|---:|")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import tensorflow as tf
@@ -151,10 +152,13 @@ def make_dataset(
         # One seed pair per batch, new every epoch, repeatable for a given ``seed``.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
 
+        per_image = replace(augmentation, mixup=0.0)  # all but mixup, which pairs images
+
         @tf.autograph.experimental.do_not_convert
         def apply(batch, batch_seed):
             img, lab = batch
-            img = augment_batch(augmentation, img, batch_seed)
+            if per_image.enabled:
+                img = augment_batch(per_image, img, batch_seed)
             if augmentation.mixup:
                 img, lab = mix_up(
                     img,

@@ -26,10 +26,11 @@ import_tensorflow()  # quietly: this module is also a command (python -m)
 
 import keras  # noqa: E402
 
-from trainer.flip_average import mirror_of  # noqa: E402
+from trainer.flip_average import FLIP_LAYER, mirror_of  # noqa: E402
 
 INFO_KEY = "ensemble"  # in the model's metadata: the members' file names
 MIRROR_INFO_KEY = "ensemble_mirror_alternate"  # every second member sees the mirror image
+MIRROR_LAYER = "mirror_alternate"  # its own name: such a pair is not one flip-averaged network
 
 
 def ensemble_of(models: Sequence[keras.Model], mirror_alternate: bool = False) -> keras.Model:
@@ -52,11 +53,20 @@ def ensemble_of(models: Sequence[keras.Model], mirror_alternate: bool = False) -
         member.set_weights(model.get_weights())
         members.append(member)
     image = keras.Input(models[0].inputs[0].shape[1:], name="face")
-    # Its own layer name: the model is not one network with flip averaging built in.
-    mirrored = mirror_of(image, name="mirror_alternate") if mirror_alternate else image
+    mirrored = mirror_of(image, name=MIRROR_LAYER) if mirror_alternate else image
     answers = [m(mirrored if i % 2 else image) for i, m in enumerate(members)]
     mean = keras.layers.Average(name="ensemble_average")(answers)
     return keras.Model(image, mean, name=f"ensemble_of_{len(members)}")
+
+
+def sees_a_mirror(model: keras.Model) -> bool:
+    """True if ``model`` or a model nested in it mirrors its input (flip averaging, a pair)."""
+    for layer in model.layers:
+        if layer.name in (FLIP_LAYER, MIRROR_LAYER):
+            return True
+        if isinstance(layer, keras.Model) and sees_a_mirror(layer):
+            return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,15 +105,27 @@ def main(argv: list[str] | None = None) -> int:
                     f"{path} differs from {args.models[0]} in its classes, input size or "
                     "pixel scaling; an ensemble's members must agree on all three"
                 )
-        flipped = [bool(info.extra.get(FLIP_INFO_KEY)) for info in infos]
-        if args.mirror_alternate and any(flipped):
-            raise FerappError(
-                "--mirror-alternate is for networks without flip averaging; take the "
-                "network out of a flip-averaged model with python -m trainer.flip_average --inner"
-            )
         models = [load_keras_model(path) for path in args.models]
+        flipped = [bool(info.extra.get(FLIP_INFO_KEY)) for info in infos]
+        if args.mirror_alternate:
+            if any(flipped) or any(sees_a_mirror(model) for model in models):
+                raise FerappError(
+                    "--mirror-alternate is for networks without flip averaging; take the "
+                    "network out of a flip-averaged model with "
+                    "python -m trainer.flip_average --inner"
+                )
+            if len(models) % 2:
+                raise FerappError(
+                    "--mirror-alternate needs an even number of models, so that the face "
+                    "and its mirror image count alike"
+                )
         model = ensemble_of(models, mirror_alternate=args.mirror_alternate)
-        extra = {k: v for k, v in first.extra.items() if k != FLIP_INFO_KEY}
+        # what the first member says of itself is not said of the ensemble
+        extra = {
+            k: v
+            for k, v in first.extra.items()
+            if k not in (FLIP_INFO_KEY, INFO_KEY, MIRROR_INFO_KEY)
+        }
         if all(flipped):
             extra[FLIP_INFO_KEY] = True  # every member averages a face with its mirror
         extra[INFO_KEY] = [path.name for path in args.models]

@@ -206,6 +206,19 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
     assert not is_flip_averaged(load_keras_model(pair))  # no network of its own to unwrap
     proc = run_module("trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(flipped))
     assert proc.returncode == 1 and "flip_average --inner" in proc.stderr
+    odd = [str(first), str(second), str(first)]
+    proc = run_module("trainer.ensemble", "--mirror-alternate", str(tmp_path / "o.keras"), *odd)
+    assert proc.returncode == 1 and "even number" in proc.stderr
+    # an ensemble holding the pair is no pair itself: the member's keys stay with it
+    outer = tmp_path / "outer.keras"
+    assert run_module("trainer.ensemble", str(outer), str(pair), str(first)).returncode == 0
+    assert read_metadata(outer).extra == {
+        "architecture": "fernet",
+        "ensemble": ["pair.keras", "a.keras"],
+    }
+    proc = run_module("trainer.ensemble", "--mirror-alternate", str(tmp_path / "p.keras"),
+                      str(outer), str(first))  # fmt: skip
+    assert proc.returncode == 1 and "flip_average --inner" in proc.stderr  # a mirror inside
     # an ensemble of trained models is a teacher like any model
     ensemble = tmp_path / "learned-twice.keras"
     assert (

@@ -42,7 +42,7 @@ tf = import_tensorflow()
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from benchmarks.face_timing import interleaved_per_face_ms, per_face_ms  # noqa: E402
+from benchmarks.face_timing import classifiers_ms_per_face, per_face_ms  # noqa: E402
 from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
 
@@ -89,8 +89,8 @@ def main() -> int:
         for name in names:
             others.append(untrained(name, Path(folder)))
         if others:
-            fns = [clf.classify] + [EmotionClassifier.load(o, threads=1).classify for o in others]
-            base_ms, *ms = interleaved_per_face_ms(fns, faces[:1], args.repeats)
+            loaded = [clf] + [EmotionClassifier.load(o, threads=1) for o in others]
+            base_ms, *ms = classifiers_ms_per_face(loaded, args.repeats)
             print(
                 f"\n  in the same run, 1 face, timed in turn with {path.name} ({base_ms:.2f} ms):"
             )

@@ -50,8 +50,12 @@ def interleaved_per_face_ms(
     return [statistics.median(t) * 1e3 / len(batch) for t in times]
 
 
-def classifier_ms_per_face(clf, repeats: int = 300) -> float:
-    """A loaded EmotionClassifier on one face of its input size, as the app calls it."""
-    h, w = clf.input_size
-    face = np.random.default_rng(0).integers(0, 256, (1, h, w), dtype=np.uint8)
-    return per_face_ms(clf.classify, face, repeats)
+def classifiers_ms_per_face(classifiers: Sequence, repeats: int = 300) -> list[float]:
+    """Loaded EmotionClassifiers, each on one face of its input size, as the app calls
+    them, timed in turn (``interleaved_per_face_ms``) so that their ratios hold."""
+    rng = np.random.default_rng(0)
+    calls = []
+    for clf in classifiers:
+        face = rng.integers(0, 256, (1, *clf.input_size), dtype=np.uint8)
+        calls.append(lambda _batch, clf=clf, face=face: clf.classify(face))
+    return interleaved_per_face_ms(calls, np.zeros((1,)), repeats)

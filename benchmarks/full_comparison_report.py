@@ -28,9 +28,7 @@ if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 
-import numpy as np  # noqa: E402
-
-from benchmarks.face_timing import interleaved_per_face_ms  # noqa: E402
+from benchmarks.face_timing import classifiers_ms_per_face  # noqa: E402
 from trainer.protocol import PARAMETER_COUNTS  # noqa: E402  (no Keras)
 
 ORDER = ("thesis1", "thesis2", "thesis3", "mini_xception", "fernet")
@@ -66,8 +64,7 @@ def ms_per_face(models: dict[str, Path]) -> dict[str, float]:
     if not present:
         return {}
     classifiers = [EmotionClassifier.load(path, threads=1) for path in present.values()]
-    face = np.random.default_rng(0).integers(0, 256, (1, 48, 48), dtype=np.uint8)
-    times = interleaved_per_face_ms([clf.classify for clf in classifiers], face, 1000)
+    times = classifiers_ms_per_face(classifiers, 1000)
     return dict(zip(present, times, strict=True))
 
 

@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         models = [load_keras_model(path) for path in args.models]
         flipped = [bool(info.extra.get(FLIP_INFO_KEY)) for info in infos]
         if args.mirror_alternate:
-            if any(flipped) or any(sees_a_mirror(model) for model in models):
+            if any(sees_a_mirror(model) for model in models):
                 raise FerappError(
                     "--mirror-alternate is for networks without flip averaging; take the "
                     "network out of a flip-averaged model with "

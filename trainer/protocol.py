@@ -15,7 +15,7 @@ stdin ends the run after the current batch, keeping the best model.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,7 @@ class Augmentation:
 
     @property
     def enabled(self) -> bool:
-        return bool(
-            self.rotation_deg or self.shift or self.zoom or self.flip or self.erase or self.mixup
-        )
+        return any(astuple(self))
 
     @classmethod
     def parse(cls, text: str) -> Augmentation:
@@ -91,7 +89,7 @@ class Augmentation:
 
     def names(self) -> str:
         """The ``--augment`` text naming what this augmentation does ('none' for nothing)."""
-        amounts = (self.rotation_deg, self.shift, self.zoom, self.flip, self.erase, self.mixup)
+        amounts = astuple(self)  # in the order of AUGMENTATIONS
         return (
             ",".join(name for name, on in zip(AUGMENTATIONS, amounts, strict=True) if on) or "none"
         )

@@ -154,9 +154,10 @@ def fernet(
 
 
 def fernet_wide(input_shape=INPUT_SHAPE, num_classes=NUM_CLASSES) -> keras.Model:
-    """``fernet`` at width 28 (28-56-112-224 channels): 1.36x the parameters, and about 1.2x
-    the default model's time per face with flip averaging: just over the default's
-    speed budget (1.18x) (docs/training.md, "Towards a better default model")."""
+    """``fernet`` at width 28 (28-56-112-224 channels): 1.36x the parameters and about 1.4x
+    the default model's time per face with flip averaging, over the default's speed
+    budget (1.18x); for what width is worth, and as a teacher (docs/training.md,
+    "Towards a better default model")."""
     model = fernet(input_shape, num_classes, width=28)
     return keras.Model(model.inputs, model.outputs, name="fernet_wide")
 

@@ -123,11 +123,14 @@ def make_dataset(
     augmentation: Augmentation | None = None,
     shuffle: bool = False,
     seed: int = 0,
+    sample_targets: bool = False,
 ) -> tf.data.Dataset:
     """Batches of (float32 raw 0..255 images (N,H,W,1), targets), augmented in the graph.
 
     ``labels`` are class numbers (N,), made one-hot, or ready targets (N, classes) such
-    as a teacher's answers mixed with the labels (trainer.distillation), used as they are.
+    as a teacher's answers mixed with the labels (trainer.distillation), used as they are,
+    or with ``sample_targets`` one class drawn from each per image and epoch (FER+'s
+    ``probability`` rule).
 
     The partial last batch is kept (it is what triggers the oneDNN crash that the
     trainer guards against, and dropping it would hide data).
@@ -148,6 +151,15 @@ def make_dataset(
         return tf.cast(img, tf.float32), lab if soft else tf.one_hot(lab, one_hot)
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    if soft and sample_targets:
+
+        @tf.autograph.experimental.do_not_convert
+        def draw(img, lab):
+            logits = tf.math.log(lab + 1e-9)
+            drawn = tf.random.categorical(logits, 1, seed=seed)[:, 0]
+            return img, tf.one_hot(drawn, tf.shape(lab)[1])
+
+        ds = ds.map(draw, num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is not None and augmentation.enabled:
         # One seed pair per batch, new every epoch, repeatable for a given ``seed``.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ferapp.core.errors import FerappError
+from ferapp.core.ferplus import LABEL_MODES
 from ferapp.core.metrics import ClassificationReport
 from trainer.protocol import ARCHITECTURE_NAMES, PRECISIONS, SCHEDULES, Augmentation
 
@@ -38,6 +39,10 @@ class TrainConfig:
     teacher: str | None = None  # distil: mix this model's answers into the targets
     teacher_weight: float = DEFAULT_TEACHER_WEIGHT  # its share of each target
     precision: str = "float32"  # or "bfloat16" (mixed: bfloat16 compute, float32 weights)
+    votes: str | None = None  # FER+ crowd votes for a FER2013 CSV: train on the crowd
+    labels: str = "crossentropy"  # how votes become targets: majority|probability|crossentropy
+    classes: int = 7  # with votes: 7, or 8 keeping contempt
+    crowd_weight: float = 1.0  # with votes: the crowd's share of each target (rest: the label)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +92,19 @@ class TrainConfig:
         for option, value, ok, allowed in checks:
             if not ok:
                 raise FerappError(f"{option} must be {allowed}, got {value}")
+        if self.votes is not None:
+            if self.labels not in LABEL_MODES:
+                raise FerappError(
+                    f"unknown label mode {self.labels!r}; choose {', '.join(LABEL_MODES)}"
+                )
+            if self.classes not in (7, 8):
+                raise FerappError(f"--classes must be 7 or 8, got {self.classes}")
+            if not 0 < self.crowd_weight <= 1:
+                raise FerappError(f"--crowd-weight must be above 0 and at most 1, got {self.crowd_weight}")
+            if self.crowd_weight < 1 and self.classes != 7:
+                raise FerappError("--crowd-weight below 1 mixes in FER2013's labels: 7 classes only")
+        elif self.classes != 7:
+            raise FerappError("--classes 8 needs --votes: contempt is a class of the crowd's labels")
         if self.teacher and Path(self.teacher).resolve() == Path(self.out).resolve():
             raise FerappError(
                 "--teacher is the --out file: the run would overwrite its own teacher; "

@@ -16,7 +16,8 @@ import numpy as np
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import DataError
-from ferapp.core.fer2013 import load_fer2013_csv
+from ferapp.core.fer2013 import Fer2013, load_fer2013_csv
+from ferapp.core.ferplus import class_names, crowd_targets, load_votes, majority_labels
 from ferapp.core.images import IMAGE_SUFFIXES
 
 TRAIN_NAMES = ("train", "training")
@@ -26,7 +27,8 @@ VAL_NAMES = ("val", "valid", "validation", "publictest", "test")
 @dataclass
 class Split:
     images: np.ndarray  # (N, H, W) uint8 grayscale
-    labels: np.ndarray  # (N,) int
+    labels: np.ndarray  # (N,) int: the label, or the crowd's top class
+    targets: np.ndarray | None = None  # (N, classes) float32: the crowd's (soft) targets
 
 
 @dataclass
@@ -56,18 +58,24 @@ def load_dataset(
     val_fraction: float = 0.1,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    crowd: CrowdLabels | None = None,
 ) -> Splits:
     """Load a FER2013 CSV (.csv/.csv.gz) or an image folder ROOT/<split>/<class>/*.png.
 
     For a CSV, ``Training`` rows train and ``PublicTest`` rows validate; a file with no
     PublicTest rows gets a stratified ``val_fraction`` hold-out of Training instead.
+    With ``crowd``, the FER+ votes replace or join the CSV's labels (:func:`apply_crowd`).
     """
     path = Path(path)
     if path.is_dir():
+        if crowd is not None:
+            raise DataError("crowd votes belong to a FER2013 CSV, not to an image folder")
         return _load_folder(path, image_size, val_fraction, seed)
     if not path.exists():
         raise DataError(f"dataset not found: {path}")
     data = load_fer2013_csv(path, on_error="skip" if skip_bad_rows else "raise", progress=progress)
+    if crowd is not None:
+        return apply_crowd(data, crowd, image_size)
     skipped = [(f"line {line}", why) for line, why in data.skipped]
     train = data.select("Training")
     val = data.select("PublicTest")
@@ -85,6 +93,52 @@ def load_dataset(
         splits.train.images = _resize_all(splits.train.images, image_size)
         splits.val.images = _resize_all(splits.val.images, image_size)
     return splits
+
+
+@dataclass(frozen=True)
+class CrowdLabels:
+    """How FER+ votes label the faces: the file, the official rule, 7 or 8 classes, and
+    the crowd's share of each training target (1: the crowd alone, validated on its
+    majority; below 1: mixed with the CSV's own label, validated on that label)."""
+
+    votes: str
+    mode: str = "crossentropy"
+    classes: int = 7
+    weight: float = 1.0
+
+
+def apply_crowd(data: Fer2013, crowd: CrowdLabels, image_size: tuple[int, int]) -> Splits:
+    """Splits of a FER2013 CSV labelled by the crowd's votes, joined by data row."""
+    votes = load_votes(crowd.votes)
+    names = class_names(crowd.classes)
+    if crowd.weight < 1 and crowd.classes != 7:
+        raise DataError("mixing the crowd with FER2013's labels needs 7 classes")
+    parts = []
+    for usage in ("Training", "PublicTest"):
+        part = data.select(usage)
+        if len(part.labels) == 0:
+            raise DataError(f"{crowd.votes}: crowd labels need the CSV's {usage} rows")
+        counts = votes.for_rows(part.rows)
+        images = part.images
+        if image_size != (48, 48):
+            images = _resize_all(images, image_size)
+        if crowd.weight < 1:
+            keep, targets = crowd_targets(counts, crowd.mode, 7)
+            one_hot = np.eye(7, dtype=np.float32)[part.labels]
+            mixed = np.where(
+                keep[:, None], crowd.weight * targets + (1 - crowd.weight) * one_hot, one_hot
+            )
+            parts.append(
+                Split(images, part.labels, mixed.astype(np.float32) if usage == "Training" else None)
+            )
+        elif usage == "Training":
+            keep, targets = crowd_targets(counts, crowd.mode, crowd.classes)
+            parts.append(Split(images[keep], targets[keep].argmax(axis=1), targets[keep]))
+        else:
+            majority = majority_labels(counts, crowd.classes)
+            keep = majority >= 0
+            parts.append(Split(images[keep], majority[keep]))
+    return Splits(parts[0], parts[1], names, [(f"line {ln}", why) for ln, why in data.skipped])
 
 
 def _resize_all(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:

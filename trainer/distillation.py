@@ -61,7 +61,11 @@ def teacher_targets(
     # the teacher's columns in the dataset's class order (an image folder's may differ)
     columns = [list(clf.class_names).index(name) for name in class_names]
     answers = clf.classify_many(train.images)[:, columns]
-    one_hot = np.eye(len(class_names), dtype=np.float32)[train.labels]
-    targets = weight * answers + (1.0 - weight) * one_hot
+    labels = (
+        np.eye(len(class_names), dtype=np.float32)[train.labels]
+        if train.targets is None
+        else train.targets
+    )
+    targets = weight * answers + (1.0 - weight) * labels
     agreement = float((answers.argmax(axis=1) == train.labels).mean())
     return targets.astype(np.float32), agreement

@@ -76,7 +76,7 @@ class Trainer:
             input_size=(h, w),
             channels=1,
             pixel_scaling="raw",
-            extra={"architecture": config.arch},
+            extra={"architecture": config.arch, **_label_source(config)},
         )
 
     def emit(self, event: TrainEvent) -> None:
@@ -169,6 +169,7 @@ class Trainer:
             c.augmentation,
             shuffle=True,
             seed=c.seed,
+            sample_targets=c.votes is not None and c.labels == "probability",
         )
         val_ds = make_dataset(
             self.splits.val.images, self.splits.val.labels, len(self.splits.class_names), 256
@@ -230,8 +231,9 @@ class Trainer:
     def _training_targets(self) -> tuple[np.ndarray, str]:
         """The training labels, or with a teacher the mixed targets and a line saying so."""
         c = self.config
+        train = self.splits.train
         if not c.teacher:
-            return self.splits.train.labels, ""
+            return (train.labels if train.targets is None else train.targets), ""
         targets, agreement = teacher_targets(
             Path(c.teacher), c.teacher_weight, self.splits.train, self.splits.class_names
         )
@@ -304,6 +306,15 @@ def _load_initial_weights(model: keras.Model, source: Path) -> None:
             f"model has {model.count_params():,} in {len(ours)})"
         )
     model.set_weights(donor.get_weights())
+
+
+def _label_source(config: TrainConfig) -> dict[str, Any]:
+    """What the model's labels come from, kept in the file for its card and the About box."""
+    if config.votes is None:
+        return {}
+    if config.crowd_weight < 1:
+        return {"labels": f"FER2013 mixed with the FER+ crowd ({config.crowd_weight:g})"}
+    return {"labels": f"FER+ crowd ({config.labels})"}
 
 
 def _without_optimizer(model: keras.Model) -> keras.Model:

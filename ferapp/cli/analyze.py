@@ -10,8 +10,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ferapp.cli.options import (
+    add_certainty_options,
     add_detector_options,
     add_model_options,
+    certainty,
     crop_settings,
     detector_settings,
     load_classifier,
@@ -88,6 +90,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     batch.add_argument("--no-timeline", action="store_true", help="no timeline pictures")
     add_model_options(p)
+    add_certainty_options(p)
     add_detector_options(p)
     p.set_defaults(run=run)
 
@@ -108,7 +111,12 @@ def build_recognizer(args: argparse.Namespace) -> Recognizer:
     detector = create_detector(detector_settings(args))
     classifier = load_classifier(args)
     pipeline = Pipeline(detector, classifier, crop_settings(args))
-    return Recognizer(pipeline, smoothing=smoothing, landmarks=args.landmarks)
+    return Recognizer(
+        pipeline,
+        smoothing=smoothing,
+        landmarks=args.landmarks,
+        certainty=certainty(args, classifier),
+    )
 
 
 def run(args: argparse.Namespace) -> int:

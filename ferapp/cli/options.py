@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ferapp.core.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE, Certainty
 from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.crop import CropSettings
+from ferapp.core.crop import CROP_RULES, CropSettings
 from ferapp.core.detection import (
     DETECTOR_NAMES,
     DETECTOR_RANGES,
@@ -14,7 +15,7 @@ from ferapp.core.detection import (
     PARAMETERS,
     DetectorSettings,
 )
-from ferapp.core.locations import resolve_model_path
+from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
 from ferapp.core.model_file import PIXEL_SCALINGS, parse_class_names
 
 
@@ -24,7 +25,8 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
         "--model",
         type=Path,
         required=required,
-        help="model file (.keras or .h5); default: the shipped model",
+        help="model file (.keras or .h5), or a shipped model by name: "
+        + "; ".join(f"{name} ({what})" for name, what in SHIPPED_MODELS.items()),
     )
     group.add_argument(
         "--pixel-scaling",
@@ -41,6 +43,26 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
         "--float32",
         action="store_true",
         help="run the network with its float32 weights instead of 8-bit ones (slower; to compare)",
+    )
+
+
+def add_certainty_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("uncertain faces")
+    group.add_argument(
+        "--min-confidence",
+        type=float,
+        metavar="P",
+        help="below this confidence (0..1) a face's label is shown as uncertain (grey, '?'); "
+        "default: the model's calibrated threshold, else "
+        f"{DEFAULT_MIN_CONFIDENCE}",
+    )
+    group.add_argument(
+        "--max-yaw",
+        type=float,
+        default=DEFAULT_MAX_YAW,
+        metavar="DEGREES",
+        help="a head turned further than this is shown as uncertain "
+        f"(default {DEFAULT_MAX_YAW:g}; 90 = never)",
     )
 
 
@@ -77,7 +99,15 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-align",
         action="store_true",
-        help="crop the detector's box instead of levelling the eyes (YuNet gives eye positions)",
+        help="crop the detector's box instead of using the landmarks (same as --crop box)",
+    )
+    group.add_argument(
+        "--crop",
+        choices=CROP_RULES,
+        default=c.rule,
+        help="with YuNet's landmarks: aligned levels the eyes as FER2013 frames faces; "
+        "turned keeps a turned head whole (scaled by eyes-to-mouth height); auto (default) "
+        "picks by the head's yaw; box crops the detector's box",
     )
     group.add_argument(
         "--offset-x",
@@ -99,4 +129,14 @@ def detector_settings(args: argparse.Namespace) -> DetectorSettings:
 
 
 def crop_settings(args: argparse.Namespace) -> CropSettings:
-    return CropSettings(args.offset_x, args.offset_y, align=not args.no_align)
+    return CropSettings(args.offset_x, args.offset_y, align=not args.no_align, rule=args.crop)
+
+
+def certainty(args: argparse.Namespace, classifier: EmotionClassifier | None) -> Certainty:
+    """The uncertainty limits: --min-confidence, else the model's calibrated threshold."""
+    threshold = args.min_confidence
+    if threshold is None and classifier is not None:
+        threshold = classifier.min_confidence
+    return Certainty(
+        DEFAULT_MIN_CONFIDENCE if threshold is None else threshold, args.max_yaw
+    )

@@ -14,6 +14,7 @@ from tqdm import tqdm
 import trainer
 from ferapp.core.confusion_image import write_confusion_png
 from ferapp.core.errors import FerappError
+from ferapp.core.ferplus import LABEL_MODES
 from ferapp.core.tensorflow_import import import_tensorflow
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
@@ -110,6 +111,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         metavar="W",
         help="the teacher's share of each training target, above 0 and at most 1 (default 0.5)",
+    )
+    p.add_argument(
+        "--votes",
+        type=Path,
+        metavar="FILE",
+        help="FER+ crowd votes for the FER2013 CSV (10 people per face): train on what the "
+        "crowd saw instead of one annotator's label, and choose epochs by the crowd's majority",
+    )
+    p.add_argument(
+        "--labels",
+        choices=LABEL_MODES,
+        default="crossentropy",
+        help="with --votes, FER+'s rule for turning votes into targets: the majority's class, "
+        "a class drawn from the vote distribution each epoch, or the distribution itself "
+        "(default)",
+    )
+    p.add_argument(
+        "--classes",
+        type=int,
+        choices=(7, 8),
+        default=7,
+        help="with --votes: FER2013's 7 emotions (default), or 8 with contempt",
+    )
+    p.add_argument(
+        "--crowd-weight",
+        type=float,
+        default=1.0,
+        metavar="W",
+        help="with --votes: the crowd's share of each target, the rest FER2013's own label; "
+        "below 1 the run is validated on FER2013's labels (default 1: the crowd alone)",
     )
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
@@ -250,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
     from trainer.config import DEFAULT_TEACHER_WEIGHT, TrainConfig
-    from trainer.datasets import load_dataset
+    from trainer.datasets import CrowdLabels, load_dataset
     from trainer.distillation import check_teacher
     from trainer.precision import resolve_precision
     from trainer.run_folder import RunFolder
@@ -284,13 +315,22 @@ def _train(args: argparse.Namespace) -> int:
             DEFAULT_TEACHER_WEIGHT if args.teacher_weight is None else args.teacher_weight
         ),
         precision=_precision(args, RunFolder(args.out), resolve_precision),
+        votes=str(args.votes) if args.votes else None,
+        labels=args.labels,
+        classes=args.classes,
+        crowd_weight=args.crowd_weight,
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
     if config.teacher:
         check_teacher(Path(config.teacher))  # before the dataset loads and a run is replaced
     print(f"loading {args.data} ...", file=sys.stderr)
-    splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows)
+    crowd = (
+        CrowdLabels(config.votes, config.labels, config.classes, config.crowd_weight)
+        if config.votes
+        else None
+    )
+    splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows, crowd=crowd)
     if splits.skipped:
         shown = "".join(f"\n  {where}: {why}" for where, why in splits.skipped[:SKIPPED_SHOWN])
         more = len(splits.skipped) - SKIPPED_SHOWN

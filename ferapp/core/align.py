@@ -61,8 +61,12 @@ def aligned_crop(
     needs to), so the cost does not grow with the frame. A face much larger than the
     crop is rendered at up to 4x and then area-averaged, which avoids aliasing.
     """
+    return warp_crop(image, alignment_matrix(landmarks[0], landmarks[1], size, framing), size)
+
+
+def warp_crop(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The uint8 grayscale crop of ``size`` (height, width) that ``matrix`` cuts out."""
     height, width = size
-    matrix = alignment_matrix(landmarks[0], landmarks[1], size, framing)
     scale = math.hypot(matrix[0, 0], matrix[0, 1])
     factor = int(min(4, max(1, math.floor(1.0 / max(scale, 1e-6)))))
     if factor > 1:
@@ -85,3 +89,36 @@ def eye_roll_degrees(landmarks: np.ndarray) -> float:
     """How far the eye line is from horizontal, in degrees (positive: the right eye lower)."""
     (lx, ly), (rx, ry) = landmarks[0], landmarks[1]
     return math.degrees(math.atan2(float(ry - ly), float(rx - lx)))
+
+
+def turned_face_matrix(
+    landmarks: np.ndarray, box: np.ndarray, size: tuple[int, int], framing: FaceFraming
+) -> np.ndarray:
+    """The 2x3 matrix of a crop for a turned head: levelled, scaled by eyes-to-mouth height.
+
+    The eye distance shrinks as a head turns, so scaling by it zooms into a turned face
+    and the eyes' midpoint drifts off the face's middle. The eye-to-mouth height does not
+    change with the turn: it sets the scale (a frontal face gets the same size as
+    :func:`alignment_matrix` gives it), the detector's box centre sets the middle, and
+    the eye line sits where FER2013 puts it.
+    """
+    height, width = size
+    points = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    eye_mid = (points[0] + points[1]) / 2.0
+    mouth_mid = (points[3] + points[4]) / 2.0
+    down = mouth_mid - eye_mid
+    face_height = max(math.hypot(*down), 1e-3)
+    angle = math.atan2(down[1], down[0]) - math.pi / 2.0  # 0 when the face is upright
+    scale = framing.eye_distance / FRONTAL_EYE_TO_MOUTH * width / face_height
+    c, s = scale * math.cos(angle), scale * math.sin(angle)
+    cx = float(box[0]) + float(box[2]) / 2.0
+    # the crop's centre column through the box centre, the eye line at framing.eye_y
+    u = np.array([c, s])
+    v = np.array([-s, c])
+    tx = width / 2.0 - float(np.dot(u, (cx, eye_mid[1])))
+    ty = framing.eye_y * height - float(np.dot(v, eye_mid))
+    return np.array([[c, s, tx], [-s, c, ty]], dtype=np.float64)
+
+
+# eye distance / eye-to-mouth height on a frontal face (ferapp.core.pose.EYE_RATIO)
+FRONTAL_EYE_TO_MOUTH = 0.97

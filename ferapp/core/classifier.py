@@ -211,7 +211,22 @@ class EmotionClassifier:
         sums = out.sum(axis=1)
         if np.any(out < 0) or not np.allclose(sums, 1.0, atol=1e-3):
             out = _softmax(out)  # the model ends in logits
+        if self.temperature != 1.0:
+            out = _softmax(np.log(np.maximum(out, 1e-12)) / self.temperature)
         return out
+
+    @property
+    def temperature(self) -> float:
+        """The calibration temperature in the model file (1: none): probabilities are
+        softened (above 1) or sharpened so that a 70 % answer is right 70 % of the time."""
+        value = self.info.extra.get("temperature", 1.0)
+        return float(value) if isinstance(value, int | float) and 0.05 <= value <= 20 else 1.0
+
+    @property
+    def min_confidence(self) -> float | None:
+        """The model's own threshold for an uncertain face (from its calibration), if any."""
+        value = self.info.extra.get("min_confidence")
+        return float(value) if isinstance(value, int | float) and 0 <= value <= 1 else None
 
     def classify_many(self, faces: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Classify a large array of crops in chunks (evaluation of a dataset)."""

@@ -25,9 +25,15 @@ THESIS_PALETTE: dict[str, RGB] = {
     "surprise": (0, 255, 255),
     "neutral": (0, 255, 0),
 }
-DEFAULT_PALETTE: dict[str, RGB] = {**THESIS_PALETTE, "fear": (255, 140, 0)}
+DEFAULT_PALETTE: dict[str, RGB] = {
+    **THESIS_PALETTE,
+    "fear": (255, 140, 0),
+    "contempt": (160, 82, 45),  # an eighth class (FER+): brown, apart from every other
+}
+THESIS_PALETTE["contempt"] = DEFAULT_PALETTE["contempt"]  # the thesis had seven classes
 PALETTES: dict[str, dict[str, RGB]] = {"ferapp": DEFAULT_PALETTE, "thesis": THESIS_PALETTE}
 UNKNOWN_RGB: RGB = (255, 255, 255)  # labels outside FER2013, and faces without a label
+UNCERTAIN_RGB: RGB = (150, 150, 150)  # a face whose label is not to be trusted
 
 
 def parse_hex(text: str) -> RGB | None:

@@ -12,17 +12,30 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ferapp.core.align import FER2013_FRAMING, FaceFraming, aligned_crop
+from ferapp.core.align import (
+    FER2013_FRAMING,
+    FaceFraming,
+    aligned_crop,
+    turned_face_matrix,
+    warp_crop,
+)
 from ferapp.core.detection import Detections
 from ferapp.core.errors import FerappError
+from ferapp.core.pose import head_pose
+
+CROP_RULES = ("auto", "aligned", "turned", "box")
+AUTO_TURN_DEG = 25.0  # beyond this yaw "auto" frames a face as turned (docs/turned-faces.md)
 
 
 @dataclass(frozen=True)
 class CropSettings:
     """How each face is cut out.
 
-    ``align``: level the eyes and frame the face as FER2013 does, when the detector gives
-    landmarks. Otherwise the box is enlarged by ``offset_x``/``offset_y`` of its width/
+    ``align``: use the landmarks when the detector gives them, by ``rule``: ``aligned``
+    levels the eyes and frames the face as FER2013 does; ``turned`` levels the face and
+    scales it by its eye-to-mouth height, centred on the detector's box, which keeps a
+    turned head whole; ``auto`` (the default) takes ``aligned`` for a face within
+    :data:`AUTO_TURN_DEG` of frontal and ``turned`` beyond; ``box`` ignores the landmarks. Otherwise the box is enlarged by ``offset_x``/``offset_y`` of its width/
     height on each side: Haar boxes are tighter than the FER2013 crops, mostly in height,
     and fractions keep the enlargement right for near and far faces alike.
     """
@@ -30,8 +43,11 @@ class CropSettings:
     offset_x: float = 0.10
     offset_y: float = 0.15
     align: bool = True
+    rule: str = "auto"  # with landmarks: see CROP_RULES
 
     def __post_init__(self) -> None:
+        if self.rule not in CROP_RULES:
+            raise FerappError(f"unknown crop rule {self.rule!r}; choose {', '.join(CROP_RULES)}")
         for name in ("offset_x", "offset_y"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:  # also refuses NaN
@@ -90,14 +106,23 @@ def crop_faces(
     from the model.
     """
     settings = settings or CropSettings()
+    use_landmarks = settings.align and settings.rule != "box"
     if isinstance(faces, Detections):
-        boxes, landmarks = faces.boxes, faces.landmarks if settings.align else None
+        boxes, landmarks = faces.boxes, faces.landmarks if use_landmarks else None
     else:
         boxes, landmarks = np.asarray(faces).reshape(-1, 4), None
     out = np.empty((len(boxes), *size), dtype=np.uint8)
     for i, box in enumerate(boxes):
-        if landmarks is not None:
-            out[i] = aligned_crop(image, landmarks[i], size, framing)
-        else:
+        if landmarks is None:
             out[i] = box_crop(image, box, size, settings)
+        elif _frames_as_turned(settings.rule, landmarks[i]):
+            out[i] = warp_crop(image, turned_face_matrix(landmarks[i], box, size, framing), size)
+        else:
+            out[i] = aligned_crop(image, landmarks[i], size, framing)
     return out
+
+
+def _frames_as_turned(rule: str, landmarks: np.ndarray) -> bool:
+    if rule != "auto":
+        return rule == "turned"
+    return abs(head_pose(landmarks)[0]) > AUTO_TURN_DEG

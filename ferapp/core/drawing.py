@@ -7,15 +7,18 @@ from collections.abc import Iterable, Mapping
 import cv2
 import numpy as np
 
-from ferapp.core.colors import RGB, color_rgb, ink_for
+from ferapp.core.colors import RGB, UNCERTAIN_RGB, color_rgb, ink_for
 from ferapp.core.results import FaceResult
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def label_text(face: FaceResult, number: bool = True) -> str:
-    """'2 happy 87%' (the face's number first when it has one), or 'face' without a model."""
+    """'2 happy 87%' (the face's number first when it has one), '2 ? sad 31%' for an
+    uncertain face, or 'face' without a model."""
     text = f"{face.label} {face.confidence:.0%}" if face.label else "face"
+    if face.uncertain:
+        text = f"? {text}"
     return f"{face.number} {text}" if number and face.number else text
 
 
@@ -36,7 +39,7 @@ def draw_faces(
     frame_w = image.shape[1]
     for face in faces:
         x, y, w, h = face.box
-        r, g, b = color_rgb(face.label, palette)
+        r, g, b = UNCERTAIN_RGB if face.uncertain else color_rgb(face.label, palette)
         color = (b, g, r)
         thickness = max(1, round(w / 60))
         cv2.rectangle(image, (x, y), (x + w, y + h), color, thickness, cv2.LINE_8)

@@ -21,6 +21,8 @@ from ferapp.core.files import PendingFile, atomic_open, naming
 from ferapp.core.results import FaceResult, FrameResult
 
 BASE_COLUMNS = ("source", "frame", "time_ms", "face", "x", "y", "w", "h", "label", "confidence")
+# Head pose (degrees, empty without landmarks) and why a label is uncertain ("" if it is not).
+POSE_COLUMNS = ("yaw", "roll", "uncertain")
 # Optional columns: the five landmarks (YuNet) as x/y pairs.
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 LANDMARK_COLUMNS = tuple(f"{n}_{axis}" for n in LANDMARK_NAMES for axis in ("x", "y"))
@@ -31,7 +33,10 @@ def csv_columns(
 ) -> tuple[str, ...]:
     """The CSV header: base columns, one per class, the detector, and landmarks if asked."""
     return (
-        BASE_COLUMNS + tuple(class_names) + ("detector",) + (LANDMARK_COLUMNS if landmarks else ())
+        BASE_COLUMNS
+        + tuple(class_names)
+        + ("detector", *POSE_COLUMNS)
+        + (LANDMARK_COLUMNS if landmarks else ())
     )
 
 
@@ -74,6 +79,9 @@ def result_rows(
             "label": face.label,
             "confidence": round(face.confidence, 4) if face.label else "",
             "detector": detector,
+            "yaw": "" if face.yaw is None else face.yaw,
+            "roll": "" if face.roll is None else face.roll,
+            "uncertain": face.uncertain,
         }
         probs = face.probabilities or ("",) * len(class_names)
         row.update(
@@ -101,6 +109,9 @@ def face_record(face: FaceResult, position: int, class_names: tuple[str, ...]) -
             c: round(p, 6) for c, p in zip(class_names, face.probabilities, strict=False)
         },
         "detector_score": round(face.score, 4),
+        "yaw": face.yaw,
+        "roll": face.roll,
+        "uncertain": face.uncertain,
     }
     if face.landmarks:
         record["landmarks"] = {

@@ -27,13 +27,17 @@ class Fer2013:
     labels: np.ndarray
     usage: np.ndarray
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    rows: np.ndarray | None = None  # (N,) data row of each image in the file (joins FER+)
 
     def select(self, usage: str | None) -> Fer2013:
         """Only the rows of one Usage (all rows for None)."""
         if usage is None:
             return self
         keep = self.usage == usage
-        return Fer2013(self.images[keep], self.labels[keep], self.usage[keep], self.skipped)
+        rows = None if self.rows is None else self.rows[keep]
+        return Fer2013(
+            self.images[keep], self.labels[keep], self.usage[keep], self.skipped, rows
+        )
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows per usage and class: {usage: {class: count}}."""
@@ -82,7 +86,9 @@ def load_fer2013_csv(
     images: list[np.ndarray] = []
     labels: list[int] = []
     usages: list[str] = []
+    data_rows: list[int] = []
     skipped: list[tuple[int, str]] = []
+    n_other = 0  # rows of another Usage, counted for the data row numbers
     try:
         with _open_text(path) as handle:
             reader = csv.reader(handle)
@@ -102,6 +108,7 @@ def load_fer2013_csv(
                     progress(line)
                 if not row:
                     continue
+                data_row = len(data_rows) + len(skipped) + n_other
                 problem, label, pixels = _check_row(row, i_emotion, i_pixels, n_pixels)
                 row_usage = (
                     row[i_usage].strip()
@@ -116,7 +123,9 @@ def load_fer2013_csv(
                     skipped.append((line, problem))
                     continue
                 if usage is not None and row_usage != usage:
+                    n_other += 1
                     continue
+                data_rows.append(data_row)
                 images.append(pixels.astype(np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE))
                 labels.append(label)
                 usages.append(row_usage)
@@ -126,7 +135,11 @@ def load_fer2013_csv(
         which = f" with Usage {usage}" if usage else ""
         raise DataError(f"{path}: no usable rows{which}")
     return Fer2013(
-        np.stack(images), np.asarray(labels, dtype=np.int64), np.asarray(usages), skipped
+        np.stack(images),
+        np.asarray(labels, dtype=np.int64),
+        np.asarray(usages),
+        skipped,
+        np.asarray(data_rows, dtype=np.int64),
     )
 
 

@@ -13,6 +13,12 @@ from pathlib import Path
 from ferapp.core.errors import FerappError, ModelError
 
 DEFAULT_MODEL_NAME = "ferapp-default.keras"
+#: Models shipped in models/, chosen by name (``--model ferapp-fer2013``, Settings):
+#: what people see (the FER+ crowd's labels), and FER2013's own labels (the benchmark).
+SHIPPED_MODELS = {
+    "ferapp-default": "what people see: trained on the FER+ crowd's labels (the default)",
+    "ferapp-fer2013": "FER2013's own labels: the thesis's and the literature's benchmark",
+}
 NO_MODEL_HELP = (
     "no emotion model is available. Pick a model file (.keras or .h5) with --model or in "
     "Settings, or train one: ferapp train --data fer2013.csv --arch fernet --out my.keras"
@@ -45,17 +51,28 @@ def default_model_candidates() -> list[Path]:
     return search_paths("models", DEFAULT_MODEL_NAME)
 
 
+def shipped_model(name: str) -> Path | None:
+    """The shipped model called ``name`` (see SHIPPED_MODELS), or None when missing."""
+    return next((p for p in search_paths("models", f"{name}.keras") if p.is_file()), None)
+
+
 def find_default_model() -> Path | None:
     """The first default model that exists, or None."""
     return next((p for p in default_model_candidates() if p.is_file()), None)
 
 
 def resolve_model_path(path: str | Path | None) -> Path:
-    """The model to load: ``path`` when given, else the default; ModelError when none exists.
+    """The model to load: ``path`` when given (a shipped model by its name, see
+    :data:`SHIPPED_MODELS`), else the default; ModelError when none exists.
 
     ``FERAPP_MODEL`` naming a file that does not exist is an error, not a silent fallback
     to the shipped model.
     """
+    if path and str(path) in SHIPPED_MODELS:
+        shipped = shipped_model(str(path))
+        if shipped is None:
+            raise ModelError(f"the shipped model {path} is missing; reinstall ferapp")
+        return shipped
     if path:
         return Path(path).expanduser()
     found = find_default_model()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +248,23 @@ def save_model(model: Any, path: Path, info: ModelInfo) -> Path:
             with h5py.File(tmp, "a") as h5:
                 h5.attrs[METADATA_ATTR] = info.to_json()
     return path
+
+
+def update_metadata(path: Path, extra: dict[str, Any]) -> ModelInfo:
+    """Add ``extra`` to the metadata of a ``.keras`` file (calibration, say), atomically.
+
+    The weights are copied unchanged; the file's digest changes, so its converted form is
+    made again on first use.
+    """
+    path = Path(path)
+    info = read_metadata(path)
+    if info is None or path.suffix.lower() != ".keras":
+        raise ModelError(f"{path}: only ferapp's own .keras files can take more metadata")
+    info = replace(info, extra={**info.extra, **extra})
+    with atomic_path(path) as tmp, _open_zip(path) as source:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                if item.filename != METADATA_MEMBER:
+                    target.writestr(item, source.read(item.filename))
+            target.writestr(METADATA_MEMBER, info.to_json())
+    return info

@@ -10,6 +10,7 @@ from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.crop import CropSettings, crop_faces
 from ferapp.core.detection import Detections, FaceDetector
 from ferapp.core.frames import as_bgr
+from ferapp.core.pose import head_pose
 from ferapp.core.results import FaceResult, FrameResult
 
 
@@ -58,6 +59,7 @@ def _faces(
             if found.landmarks is not None
             else ()
         )
+        yaw, roll = head_pose(found.landmarks[i]) if landmarks else (None, None)
         if probs is None:
             label, confidence, values = "", 0.0, ()
         else:
@@ -72,6 +74,8 @@ def _faces(
                 probabilities=values,
                 landmarks=landmarks,
                 score=float(found.scores[i]),
+                yaw=None if yaw is None else round(yaw, 1),
+                roll=None if roll is None else round(roll, 1),
             )
         )
     return tuple(faces)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ferapp.core.certainty import Certainty
 from ferapp.core.colors import RGB
 from ferapp.core.drawing import draw_faces
 from ferapp.core.export import Recorder
@@ -46,8 +47,10 @@ class Recognizer:
         palette: Mapping[str, RGB] | None = None,
         landmarks: bool = False,
         recorders: tuple[Recorder, ...] = (),
+        certainty: Certainty | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.certainty = certainty  # None: the model's calibrated threshold, or the default
         self.tracker = FaceTracker(check_smoothing(smoothing))
         self.palette = dict(palette) if palette is not None else None
         self.landmarks = landmarks
@@ -85,12 +88,21 @@ class Recognizer:
         if not stream or name != self._last[0] or index <= self._last[1]:
             self.tracker.reset()  # a new source, a rewind, or a separate photo
         self._last = (name, index)
-        result = replace(result, faces=self.tracker.update(result.faces, self.class_names))
+        faces = self.tracker.update(result.faces, self.class_names)
+        result = replace(result, faces=self.current_certainty().mark(faces))
         with self._lock:
             for recorder in self._recorders:
                 recorder.write(name, index, time_ms, result)
         annotated = self.draw(image, result) if draw else None
         return Recognition(result, annotated)
+
+    def current_certainty(self) -> Certainty:
+        """The limits in force: the ones set, else the model's own threshold."""
+        if self.certainty is not None:
+            return self.certainty
+        classifier = self.pipeline.classifier
+        threshold = classifier.min_confidence if classifier is not None else None
+        return Certainty() if threshold is None else Certainty(min_confidence=threshold)
 
     def draw(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
         """A copy of ``image`` with every face's box, number, label (and landmarks) drawn."""

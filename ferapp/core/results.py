@@ -24,6 +24,9 @@ class FaceResult:
     track: int = -1  # the same number for the same face across frames, when tracked
     landmarks: tuple[Point, ...] = ()
     score: float = 1.0  # the detector's confidence that this is a face
+    yaw: float | None = None  # head turn in degrees from the landmarks (ferapp.core.pose)
+    roll: float | None = None  # head tilt in degrees (the eye line's angle)
+    uncertain: str = ""  # why the label is not to be trusted ("" when it is)
 
     @property
     def number(self) -> int:

@@ -54,6 +54,13 @@ function receive(msg) {
     `${msg.faces.length} face${msg.faces.length === 1 ? "" : "s"} · dropped ${msg.dropped}`;
 }
 
+const UNCERTAIN = "#969696";  // a face whose label is not to be trusted: grey, with "?"
+
+function faceText(face) {
+  const text = `${face.label} ${Math.round(face.confidence * 100)}%`;
+  return face.uncertain ? `? ${text}` : text;
+}
+
 function color(label) { return (hello && hello.colors[label]) || "#ffffff"; }
 
 function ink(hex) {  // black or white text, whichever reads on the colour
@@ -71,10 +78,10 @@ function draw(result) {
   const sx = box.width / result.width, sy = box.height / result.height;
   ctx.font = "bold 15px system-ui, sans-serif";
   for (const face of result.faces) {
-    const [x, y, w, h] = face.box, c = color(face.label);
+    const [x, y, w, h] = face.box, c = face.uncertain ? UNCERTAIN : color(face.label);
     ctx.strokeStyle = c; ctx.lineWidth = 3;
     ctx.strokeRect(x * sx, y * sy, w * sx, h * sy);
-    const text = `${face.face} ${face.label} ${Math.round(face.confidence * 100)}%`;
+    const text = `${face.face} ${faceText(face)}`;
     const tw = ctx.measureText(text).width + 8, top = Math.max(0, y * sy - 20);
     ctx.fillStyle = c; ctx.fillRect(x * sx, top, tw, 20);
     ctx.fillStyle = ink(c); ctx.fillText(text, x * sx + 4, top + 15);
@@ -103,7 +110,8 @@ function showBars(faces) {
   picker.hidden = faces.length < 2;
   const face = faces.find((f) => String(f.face) === picker.value) || faces[0];
   $("caption").textContent = face
-    ? `Face ${face.face}: ${face.label} ${Math.round(face.confidence * 100)}%` : "No face in view";
+    ? `Face ${face.face}: ${faceText(face)}${face.uncertain ? ` (uncertain: ${face.uncertain})` : ""}`
+    : "No face in view";
   for (const row of document.querySelectorAll(".bar")) {
     const p = face ? face.probabilities[row.dataset.label] || 0 : 0;
     row.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;

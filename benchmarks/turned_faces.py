@@ -2,6 +2,8 @@
 
     python benchmarks/turned_faces.py --expw ../shared/data/expw \\
         --models models/ferapp-default.keras --crops aligned,box,turned,auto --json out.json
+    python benchmarks/turned_faces.py --expw ../shared/data/expw --split train \
+        --export-crops runs/expw-train   # training faces for ferapp train --extra-data
 
 Each labelled face is found in its photo by YuNet (as ``ferapp analyze`` finds it: the
 detection overlapping ExpW's box most, IoU at least 0.3), its yaw estimated from the
@@ -98,16 +100,41 @@ def score(found, classifier: EmotionClassifier, rule: str) -> dict:
     return {k: {"faces": len(v), "accuracy": float(np.mean(v))} for k, v in right.items()}
 
 
+def export_crops(found, rows, out: Path) -> int:
+    """Each found face's crop, as the pipeline makes it, in an image folder by label."""
+    written = 0
+    for item, row in zip(found, rows, strict=True):
+        if item is None:
+            continue
+        image, one, label, _ = item
+        crop = crop_faces(image, one, (48, 48), CropSettings(rule="auto"))[0]
+        folder = out / EMOTIONS[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / (Path(row["file"]).stem + ".png")), crop)
+        written += 1
+    print(f"{written} crops written to {out}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--expw", type=Path, required=True, help="the ExpW subset folder")
     parser.add_argument("--split", choices=("val", "train", "all"), default="val")
-    parser.add_argument("--models", nargs="+", type=Path, required=True)
+    parser.add_argument("--models", nargs="+", type=Path, default=[])
     parser.add_argument("--crops", default=",".join(CROP_RULES), help="crop rules to compare")
     parser.add_argument("--json", type=Path, help="write every number as JSON")
+    parser.add_argument(
+        "--export-crops",
+        type=Path,
+        metavar="DIR",
+        help="instead of scoring: write the split's faces as ferapp crops them (auto rule, "
+        "48x48 gray) to DIR/<label>/<file>.png, an image folder for `ferapp train --extra-data`",
+    )
     args = parser.parse_args()
     rows = expw_split(args.expw, args.split)
     found = find_faces(args.expw, rows)
+    if args.export_crops:
+        return export_crops(found, rows, args.export_crops)
     yaws = [f[3] for f in found if f is not None]
     buckets = {b: sum(pose_bucket(y) == b for y in yaws) for b in POSE_BUCKETS}
     print(
@@ -134,7 +161,9 @@ def main() -> int:
             )
     if args.json:
         args.json.write_text(
-            json.dumps({"split": args.split, "found": len(yaws), "buckets": buckets, **results}, indent=1)
+            json.dumps(
+                {"split": args.split, "found": len(yaws), "buckets": buckets, **results}, indent=1
+            )
         )
     return 0
 

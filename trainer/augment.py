@@ -31,16 +31,25 @@ def augment_batch(augmentation: Augmentation, images: tf.Tensor, seed: tf.Tensor
     tx = uniform(2, augmentation.shift) * width
     ty = uniform(3, augmentation.shift) * height
     cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    cos_x, sin_x = cos, sin  # the output's x axis, squeezed for a turned head
+    if augmentation.turn:  # own seeds: the other draws stay as they were without it
+        turn_seeds = tf.random.experimental.stateless_split(
+            tf.random.experimental.stateless_fold_in(seed, 11), 2
+        )
+        squeeze = 1.0 - augmentation.turn * tf.random.stateless_uniform([n], turn_seeds[0])
+        cos_x, sin_x = cos / squeeze, sin / squeeze
+        limit = augmentation.turn / 2.0
+        tx = tx + tf.random.stateless_uniform([n], turn_seeds[1], -limit, limit) * width
     cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
     # maps each output pixel to the input pixel it samples
     transforms = tf.stack(
         [
-            cos,
+            cos_x,
             -sin,
-            cx - cos * cx + sin * cy - tx,
-            sin,
+            cx - cos_x * cx + sin * cy - tx,
+            sin_x,
             cos,
-            cy - sin * cx - cos * cy - ty,
+            cy - sin_x * cx - cos * cy - ty,
             tf.zeros([n]),
             tf.zeros([n]),
         ],

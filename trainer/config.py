@@ -43,6 +43,7 @@ class TrainConfig:
     labels: str = "crossentropy"  # how votes become targets: majority|probability|crossentropy
     classes: int = 7  # with votes: 7, or 8 keeping contempt
     crowd_weight: float = 1.0  # with votes: the crowd's share of each target (rest: the label)
+    extra_data: str | None = None  # an image folder whose faces join the training split
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -141,6 +141,31 @@ def apply_crowd(data: Fer2013, crowd: CrowdLabels, image_size: tuple[int, int]) 
     return Splits(parts[0], parts[1], names, [(f"line {ln}", why) for ln, why in data.skipped])
 
 
+def add_training_images(splits: Splits, folder: str | Path) -> int:
+    """Append the faces of an image folder FOLDER/<class>/*.png to the training split
+    (labels as one-hot targets beside crowd targets); returns how many were added.
+
+    For faces of another kind than the main data (turned heads from web photos, say)
+    that should shape the model without changing how it is validated.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"extra training images: no folder {folder}")
+    size = tuple(splits.train.images.shape[1:3])
+    extra = _read_split(folder, size, splits.skipped, splits.class_names)
+    train = splits.train
+    targets = train.targets
+    if targets is not None:
+        one_hot = np.eye(len(splits.class_names), dtype=np.float32)[extra.labels]
+        targets = np.concatenate([targets, one_hot])
+    splits.train = Split(
+        np.concatenate([train.images, extra.images]),
+        np.concatenate([train.labels, extra.labels]),
+        targets,
+    )
+    return len(extra.labels)
+
+
 def _resize_all(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     h, w = size
     return np.stack([cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA) for im in images])
@@ -197,12 +222,17 @@ def _load_folder(root: Path, size: tuple[int, int], val_fraction: float, seed: i
     return Splits(train, val, EMOTIONS, skipped)
 
 
-def _read_split(folder: Path, size: tuple[int, int], skipped: list[tuple[str, str]]) -> Split:
+def _read_split(
+    folder: Path,
+    size: tuple[int, int],
+    skipped: list[tuple[str, str]],
+    names: tuple[str, ...] = EMOTIONS,
+) -> Split:
     images, labels = [], []
     for class_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         name = class_dir.name.lower()
-        if name not in EMOTIONS:
-            skipped.append((str(class_dir), f"folder name is not one of {', '.join(EMOTIONS)}"))
+        if name not in names:
+            skipped.append((str(class_dir), f"folder name is not one of {', '.join(names)}"))
             continue
         for path in sorted(class_dir.iterdir()):
             if path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -212,7 +242,7 @@ def _read_split(folder: Path, size: tuple[int, int], skipped: list[tuple[str, st
                 skipped.append((str(path), "not a readable image"))
                 continue
             images.append(image)
-            labels.append(EMOTIONS.index(name))
+            labels.append(names.index(name))
     if not images:
         raise DataError(f"{folder}: no readable images in class folders")
     return Split(np.stack(images), np.asarray(labels, dtype=np.int64))

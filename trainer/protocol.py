@@ -39,10 +39,13 @@ SCHEDULES = ("plateau", "cosine")
 # weights), which CPUs with AMX run about 1.3x faster; auto picks bfloat16 on those.
 PRECISIONS = ("auto", "float32", "bfloat16")
 THESIS_AUGMENTATIONS = ("rotation", "shift", "zoom", "flip")
-# random erasing and mixup: off unless asked for
-AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase", "mixup")
+# random erasing, mixup and turned heads: off unless asked for
+AUGMENTATIONS = (*THESIS_AUGMENTATIONS, "erase", "mixup", "turn")
 ERASE_PROBABILITY = 0.5  # the share of images that get a rectangle of noise
 MIXUP_ALPHA = 0.2  # mixup's Beta(alpha, alpha): most mixes keep one face clearly on top
+# "turn": the face's width squeezed by up to this share (a head turned by up to about 45
+# degrees is foreshortened so: cos 45 = 0.71) and moved off-centre by up to half of it
+TURN_SQUEEZE = 0.3
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,10 @@ class Augmentation:
     ``erase`` is the probability of random erasing (Zhong et al. 2020): a rectangle of
     2-40 % of the image, of aspect ratio 0.3-3.3, filled with noise. ``mixup`` is the
     alpha of mixup (Zhang et al. 2018): each image blended with another of its batch,
-    and their targets alike, in proportions drawn from Beta(alpha, alpha). Neither is
-    in the thesis.
+    and their targets alike, in proportions drawn from Beta(alpha, alpha). ``turn``
+    imitates a turned head (ferapp's framing of one, :mod:`ferapp.core.crop`): the
+    image squeezed horizontally by up to that share and moved sideways by up to half
+    of it. None is in the thesis.
     """
 
     rotation_deg: float = 10.0
@@ -62,6 +67,7 @@ class Augmentation:
     flip: bool = True
     erase: float = 0.0
     mixup: float = 0.0
+    turn: float = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -85,6 +91,7 @@ class Augmentation:
             flip="flip" in names,
             erase=ERASE_PROBABILITY if "erase" in names else 0.0,
             mixup=MIXUP_ALPHA if "mixup" in names else 0.0,
+            turn=TURN_SQUEEZE if "turn" in names else 0.0,
         )
 
     def names(self) -> str:

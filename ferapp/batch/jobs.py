@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ferapp.core.analysis import Outputs, analyze_source
+from ferapp.core.certainty import DEFAULT_MAX_YAW
 from ferapp.core.crop import CropSettings
 from ferapp.core.detection import DetectorSettings
 from ferapp.core.errors import FerappError, SourceError
 from ferapp.core.sources import VIDEO_SUFFIXES, open_source
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: yaw, roll and uncertain in every face's result
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class BatchSettings:
     annotate: bool = False
     timeline: bool = True
     landmarks: bool = False
+    min_confidence: float | None = None  # None: the model's calibrated threshold
+    max_yaw: float = DEFAULT_MAX_YAW
 
     def fingerprint(self) -> dict[str, Any]:
         """What makes two runs' results the same (not where they are written)."""
@@ -46,6 +49,8 @@ class BatchSettings:
             "crop": asdict(self.crop),
             "smoothing": self.smoothing,
             "landmarks": self.landmarks,
+            "min_confidence": self.min_confidence,
+            "max_yaw": self.max_yaw,
         }
 
 
@@ -197,7 +202,12 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
         return done
     started = time.perf_counter()
     try:
-        recognizer = Recognizer(_pipeline(settings), smoothing=settings.smoothing)
+        recognizer = Recognizer(
+            _pipeline(settings),
+            smoothing=settings.smoothing,
+            min_confidence=settings.min_confidence,
+            max_yaw=settings.max_yaw,
+        )
         outputs = Outputs(
             csv=job.path(".csv") if settings.csv else None,
             json=job.path(".json"),

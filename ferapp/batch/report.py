@@ -18,15 +18,26 @@ from ferapp.core.files import write_text_atomic
 COLUMNS = ("source", "status", "frames", "faces", "dominant", *EMOTIONS, "seconds", "result")
 
 
-def shares(result: JobResult) -> dict[str, float]:
+def emotion_names(results: Sequence[JobResult]) -> tuple[str, ...]:
+    """FER2013's seven, then any other class the model answered (contempt, say)."""
+    extra = sorted({e for r in results for e in r.per_emotion} - set(EMOTIONS))
+    return (*EMOTIONS, *extra)
+
+
+def columns(names: Sequence[str]) -> tuple[str, ...]:
+    return (*COLUMNS[:5], *names, *COLUMNS[-2:])
+
+
+def shares(result: JobResult, names: Sequence[str] = EMOTIONS) -> dict[str, float]:
     """Each emotion's share of the labelled faces."""
     total = sum(result.per_emotion.values())
-    return {e: (result.per_emotion.get(e, 0) / total if total else 0.0) for e in EMOTIONS}
+    return {e: (result.per_emotion.get(e, 0) / total if total else 0.0) for e in names}
 
 
 def write_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) -> Path:
     """summary.csv, summary.json and report.html in ``out``; returns the report's path."""
     rows = []
+    names = emotion_names(results)
     for job, result in zip(jobs, results, strict=True):
         row = {
             "source": job.source,
@@ -34,13 +45,13 @@ def write_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) 
             "frames": result.frames,
             "faces": result.faces,
             "dominant": result.dominant or "",
-            **{e: round(v, 4) for e, v in shares(result).items()},
+            **{e: round(v, 4) for e, v in shares(result, names).items()},
             "seconds": round(result.seconds, 1),
             "result": job.path(".json").name if job.path(".json").exists() else "",
         }
         rows.append(row)
     table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(table, fieldnames=columns(names), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_text_atomic(out / "summary.csv", table.getvalue())
@@ -49,18 +60,18 @@ def write_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) 
         json.dumps({"sources": [asdict(r) for r in results], "table": rows}, indent=1),
     )
     report = out / "report.html"
-    write_text_atomic(report, _html(jobs, rows))
+    write_text_atomic(report, _html(jobs, rows, names))
     return report
 
 
-def _html(jobs: Sequence[Job], rows: list[dict]) -> str:
+def _html(jobs: Sequence[Job], rows: list[dict], names: Sequence[str]) -> str:
     def cell(value) -> str:
         return f"<td>{html.escape(str(value))}</td>"
 
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS[:-1])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns(names)[:-1])
     body = []
     for row in rows:
-        shares_ = [f"{row[e]:.0%}" if row["frames"] else "" for e in EMOTIONS]
+        shares_ = [f"{row[e]:.0%}" if row["frames"] else "" for e in names]
         values = [row["source"], row["status"], row["frames"], row["faces"], row["dominant"],
                   *shares_, row["seconds"]]  # fmt: skip
         body.append("<tr>" + "".join(cell(v) for v in values) + "</tr>")

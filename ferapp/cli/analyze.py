@@ -13,7 +13,6 @@ from ferapp.cli.options import (
     add_certainty_options,
     add_detector_options,
     add_model_options,
-    certainty,
     crop_settings,
     detector_settings,
     load_classifier,
@@ -115,7 +114,8 @@ def build_recognizer(args: argparse.Namespace) -> Recognizer:
         pipeline,
         smoothing=smoothing,
         landmarks=args.landmarks,
-        certainty=certainty(args, classifier),
+        min_confidence=args.min_confidence,
+        max_yaw=args.max_yaw,
     )
 
 

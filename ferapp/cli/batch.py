@@ -38,6 +38,8 @@ def batch_settings(args: argparse.Namespace) -> BatchSettings:
         annotate=args.annotate_videos,
         timeline=not args.no_timeline,
         landmarks=args.landmarks,
+        min_confidence=args.min_confidence,
+        max_yaw=args.max_yaw,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ferapp.core.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE, Certainty
+from ferapp.core.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.crop import CROP_RULES, CropSettings
 from ferapp.core.detection import (
@@ -130,13 +130,3 @@ def detector_settings(args: argparse.Namespace) -> DetectorSettings:
 
 def crop_settings(args: argparse.Namespace) -> CropSettings:
     return CropSettings(args.offset_x, args.offset_y, align=not args.no_align, rule=args.crop)
-
-
-def certainty(args: argparse.Namespace, classifier: EmotionClassifier | None) -> Certainty:
-    """The uncertainty limits: --min-confidence, else the model's calibrated threshold."""
-    threshold = args.min_confidence
-    if threshold is None and classifier is not None:
-        threshold = classifier.min_confidence
-    return Certainty(
-        DEFAULT_MIN_CONFIDENCE if threshold is None else threshold, args.max_yaw
-    )

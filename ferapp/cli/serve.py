@@ -6,7 +6,12 @@ import argparse
 import os
 import sys
 
-from ferapp.cli.options import add_detector_options, crop_settings, detector_settings
+from ferapp.cli.options import (
+    add_certainty_options,
+    add_detector_options,
+    crop_settings,
+    detector_settings,
+)
 from ferapp.core.errors import FerappError
 from ferapp.core.smoothing import check_smoothing
 from ferapp.server.config import Limits, ServerConfig, access_token, is_loopback
@@ -27,7 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="access token clients must show (default: none on 127.0.0.1, a new one otherwise)",
     )
     p.add_argument(
-        "--model", default="", help="model file (.keras or .h5); default: the shipped model"
+        "--model",
+        default="",
+        help="model file (.keras or .h5) or a shipped model's name (ferapp-fer2013); "
+        "default: the shipped default model",
     )
     p.add_argument("--smooth", type=float, default=0.6, help="per-face smoothing, 0 = off")
     p.add_argument(
@@ -37,6 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-fps", type=float, default=Limits.max_fps, help="frames per second per client"
     )
+    add_certainty_options(p)
     add_detector_options(p)
     p.set_defaults(run=run)
 
@@ -56,6 +65,8 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         detector=detector_settings(args),
         crop=crop_settings(args),
         smoothing=check_smoothing(args.smooth),
+        min_confidence=args.min_confidence,
+        max_yaw=args.max_yaw,
         workers=args.workers,
         limits=Limits(max_clients=args.max_clients, max_fps=args.max_fps),
     )

@@ -142,6 +142,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="with --votes: the crowd's share of each target, the rest FER2013's own label; "
         "below 1 the run is validated on FER2013's labels (default 1: the crowd alone)",
     )
+    p.add_argument(
+        "--extra-data",
+        type=Path,
+        metavar="FOLDER",
+        help="an image folder FOLDER/<class>/*.png whose faces join the training images "
+        "(validation stays the --data set's), e.g. turned faces from web photos",
+    )
     p.add_argument("--out", type=Path, required=True, help="where the best model goes (.keras)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run of --out")
     p.add_argument(
@@ -281,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
     from trainer.config import DEFAULT_TEACHER_WEIGHT, TrainConfig
-    from trainer.datasets import CrowdLabels, load_dataset
+    from trainer.datasets import CrowdLabels, add_training_images, load_dataset
     from trainer.distillation import check_teacher
     from trainer.precision import resolve_precision
     from trainer.run_folder import RunFolder
@@ -319,6 +326,7 @@ def _train(args: argparse.Namespace) -> int:
         labels=args.labels,
         classes=args.classes,
         crowd_weight=args.crowd_weight,
+        extra_data=str(args.extra_data) if args.extra_data else None,
     ).validated()
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
@@ -331,6 +339,9 @@ def _train(args: argparse.Namespace) -> int:
         else None
     )
     splits = load_dataset(args.data, skip_bad_rows=args.skip_bad_rows, crowd=crowd)
+    if config.extra_data:
+        added = add_training_images(splits, config.extra_data)
+        print(f"added {added:,} training images from {config.extra_data}", file=sys.stderr)
     if splits.skipped:
         shown = "".join(f"\n  {where}: {why}" for where, why in splits.skipped[:SKIPPED_SHOWN])
         more = len(splits.skipped) - SKIPPED_SHOWN

@@ -10,6 +10,8 @@ confidence and accuracy are apart, weighted by how many faces fall in each bin.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 ECE_BINS = 15
@@ -64,7 +66,7 @@ def reliability(probs: np.ndarray, labels: np.ndarray, edges=(0.0, 0.5, 0.7, 0.9
     confidence = probs.max(axis=1)
     right = probs.argmax(axis=1) == np.asarray(labels)
     rows = []
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence >= low) & ((confidence < high) | (high >= 1.0))
         n = int(inside.sum())
         rows.append(

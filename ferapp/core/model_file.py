@@ -22,6 +22,7 @@ from typing import Any
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
 from ferapp.core.files import atomic_path
+from ferapp.core.locations import SHIPPED_MODELS, shipped_model
 from ferapp.core.model_safety import MAX_INPUT_SIDE, check_architecture_is_safe, check_input_size
 from ferapp.core.tensorflow_import import import_tensorflow
 
@@ -208,6 +209,9 @@ def model_file_problem(
     """
     if not path:
         return None
+    if path in SHIPPED_MODELS:
+        found = shipped_model(path)
+        return None if found is not None else f"The shipped model {path} is missing."
     p = Path(path)
     if not p.is_file():
         return f"Model file {p} does not exist."
@@ -261,10 +265,13 @@ def update_metadata(path: Path, extra: dict[str, Any]) -> ModelInfo:
     if info is None or path.suffix.lower() != ".keras":
         raise ModelError(f"{path}: only ferapp's own .keras files can take more metadata")
     info = replace(info, extra={**info.extra, **extra})
-    with atomic_path(path) as tmp, _open_zip(path) as source:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                if item.filename != METADATA_MEMBER:
-                    target.writestr(item, source.read(item.filename))
-            target.writestr(METADATA_MEMBER, info.to_json())
+    with (
+        atomic_path(path) as tmp,
+        _open_zip(path) as source,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            if item.filename != METADATA_MEMBER:
+                target.writestr(item, source.read(item.filename))
+        target.writestr(METADATA_MEMBER, info.to_json())
     return info

@@ -46,7 +46,7 @@ def head_pose(landmarks: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     # the head's frame: v along eye->mouth, u perpendicular (image right when upright)
     v = down / height
-    u = np.array([-v[1], v[0]])
+    u = np.array([v[1], -v[0]])
     midline = (eye_mid + mouth_mid) / 2.0
     offset = float(np.dot(nose - midline, u)) / height
     eye_distance = abs(float(np.dot(right_eye - left_eye, u))) / height

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ferapp.core.certainty import Certainty
+from ferapp.core.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE, Certainty
 from ferapp.core.colors import RGB
 from ferapp.core.drawing import draw_faces
 from ferapp.core.export import Recorder
@@ -36,6 +36,7 @@ class Recognizer:
 
     ``smoothing`` averages each tracked face's probabilities over frames of a stream (0 =
     off; faces are still tracked, so their numbers stay the same across frames).
+    ``min_confidence`` and ``max_yaw`` mark faces uncertain (:mod:`ferapp.core.certainty`).
     Recorders may be swapped from another thread (:meth:`set_recorder`); everything else
     belongs to the thread that calls :meth:`process`.
     """
@@ -47,10 +48,13 @@ class Recognizer:
         palette: Mapping[str, RGB] | None = None,
         landmarks: bool = False,
         recorders: tuple[Recorder, ...] = (),
-        certainty: Certainty | None = None,
+        min_confidence: float | None = None,
+        max_yaw: float = DEFAULT_MAX_YAW,
     ) -> None:
         self.pipeline = pipeline
-        self.certainty = certainty  # None: the model's calibrated threshold, or the default
+        self.min_confidence = min_confidence  # None: the model's calibrated threshold
+        self.max_yaw = max_yaw
+        self.current_certainty()  # refuses limits out of range at once
         self.tracker = FaceTracker(check_smoothing(smoothing))
         self.palette = dict(palette) if palette is not None else None
         self.landmarks = landmarks
@@ -97,12 +101,15 @@ class Recognizer:
         return Recognition(result, annotated)
 
     def current_certainty(self) -> Certainty:
-        """The limits in force: the ones set, else the model's own threshold."""
-        if self.certainty is not None:
-            return self.certainty
+        """The limits in force: ``min_confidence`` when set, else the model's calibrated
+        threshold, else the default; and ``max_yaw``."""
+        threshold = self.min_confidence
         classifier = self.pipeline.classifier
-        threshold = classifier.min_confidence if classifier is not None else None
-        return Certainty() if threshold is None else Certainty(min_confidence=threshold)
+        if threshold is None and classifier is not None:
+            threshold = classifier.min_confidence
+        return Certainty(
+            DEFAULT_MIN_CONFIDENCE if threshold is None else threshold, self.max_yaw
+        )
 
     def draw(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
         """A copy of ``image`` with every face's box, number, label (and landmarks) drawn."""

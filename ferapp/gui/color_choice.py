@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from ferapp.core.colors import THESIS_PALETTE, ink_for, resolve_palette, to_hex
-from ferapp.core.emotions import EMOTIONS
+from ferapp.core.ferplus import EMOTIONS_8
 
 
 class ColorChoice(QGroupBox):
@@ -24,7 +24,7 @@ class ColorChoice(QGroupBox):
         self.colors = dict(colors)
         grid = QGridLayout(self)
         self.buttons: dict[str, QPushButton] = {}
-        for i, emotion in enumerate(EMOTIONS):
+        for i, emotion in enumerate(EMOTIONS_8):  # contempt: 8-class (FER+) models
             button = QPushButton(emotion)
             button.setToolTip(f"Choose the colour of {emotion} boxes and bars")
             button.clicked.connect(lambda _=False, e=emotion: self.choose(e))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ferapp.core.certainty import DEFAULT_MAX_YAW
 from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.colors import RGB
 from ferapp.core.crop import CropSettings
@@ -49,6 +50,8 @@ class RecognitionSettings:
     palette: dict[str, RGB] | None = None
     smoothing: float = 0.6
     landmarks: bool = False
+    min_confidence: float | None = None  # None: the model's calibrated threshold
+    max_yaw: float = DEFAULT_MAX_YAW
 
 
 class InferenceWorker(QObject):
@@ -134,12 +137,16 @@ class InferenceWorker(QObject):
                     palette=settings.palette,
                     landmarks=settings.landmarks,
                     recorders=self._recorders,
+                    min_confidence=settings.min_confidence,
+                    max_yaw=settings.max_yaw,
                 )
             return
         recognizer.pipeline.detector = detector
         recognizer.pipeline.crop = settings.crop
         recognizer.palette = settings.palette
         recognizer.landmarks = settings.landmarks
+        recognizer.min_confidence = settings.min_confidence
+        recognizer.max_yaw = settings.max_yaw
         recognizer.set_smoothing(settings.smoothing)
 
     def _load_model(self, path: str) -> None:

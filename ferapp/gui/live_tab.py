@@ -37,6 +37,8 @@ def recognition_settings(settings: AppSettings) -> RecognitionSettings:
         palette=resolve_palette(settings.colors),
         smoothing=settings.smoothing,
         landmarks=settings.landmarks,
+        min_confidence=settings.min_confidence,
+        max_yaw=settings.max_yaw,
     )
 
 

@@ -100,7 +100,10 @@ class ProbabilityBars(QWidget):
             self.caption.setText("No face in view" if not faces else "Faces found; no model loaded")
         else:
             self.heights = list(face.probabilities)
-            self.caption.setText(f"Face {numbers[picked]}: {face.label} {face.confidence:.0%}")
+            text = f"Face {numbers[picked]}: {face.label} {face.confidence:.0%}"
+            if face.uncertain:
+                text = f"Face {numbers[picked]}: ? {face.label} {face.confidence:.0%} (uncertain: {face.uncertain})"
+            self.caption.setText(text)
         self.bars.setOpts(width=self.heights)
         shown = face is not None and bool(face.probabilities)
         for text, value, row in zip(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from ferapp.core.certainty import DEFAULT_MAX_YAW
 from ferapp.core.crop import CropSettings
 from ferapp.core.detection import DetectorSettings
 from ferapp.core.smoothing import MAX_SMOOTHING
@@ -33,6 +34,8 @@ class AppSettings:
     mirror: bool = True
     smoothing: float = 0.6  # per-face averaging across frames, 0 = off
     landmarks: bool = False  # draw the detector's landmarks
+    min_confidence: float | None = None  # uncertain below this; None: the model's own
+    max_yaw: float = DEFAULT_MAX_YAW  # uncertain when the head is turned further
 
 
 def open_store(folder: str | Path | None = None) -> QSettings:
@@ -70,6 +73,18 @@ def _read_dataclass(store: QSettings, prefix: str, cls):
         return defaults
 
 
+def _read_number(
+    store: QSettings, key: str, default: float | None, low: float, high: float
+) -> float | None:
+    """A number within [low, high] from the store; ``default`` when missing, empty or bad."""
+    raw = store.value(key, "")
+    try:
+        value = float(raw) if str(raw).strip() else default
+    except (TypeError, ValueError):
+        return default
+    return value if value is None or low <= value <= high else default
+
+
 def load_settings(store: QSettings) -> AppSettings:
     """Read settings; unknown, damaged or missing values fall back to the defaults."""
     defaults = AppSettings()
@@ -82,7 +97,11 @@ def load_settings(store: QSettings) -> AppSettings:
     store.beginGroup("colors")
     colors = {key: str(store.value(key)) for key in store.childKeys()}
     store.endGroup()
+    min_confidence = _read_number(store, "view/min_confidence", None, 0.0, 1.0)
+    max_yaw = _read_number(store, "view/max_yaw", defaults.max_yaw, 0.0, 180.0)
     return AppSettings(
+        min_confidence=min_confidence,
+        max_yaw=DEFAULT_MAX_YAW if max_yaw is None else max_yaw,
         model_path=str(store.value("model/path", defaults.model_path)),
         source=str(store.value("source/spec", defaults.source)),
         detector=_read_dataclass(store, "detector", DetectorSettings),
@@ -107,4 +126,8 @@ def save_settings(store: QSettings, settings: AppSettings) -> None:
     store.setValue("view/mirror", settings.mirror)
     store.setValue("view/smoothing", settings.smoothing)
     store.setValue("view/landmarks", settings.landmarks)
+    store.setValue(
+        "view/min_confidence", "" if settings.min_confidence is None else settings.min_confidence
+    )
+    store.setValue("view/max_yaw", settings.max_yaw)
     store.sync()

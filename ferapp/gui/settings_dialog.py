@@ -43,6 +43,11 @@ from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_job
 
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
+CROP_RULE_TITLES = {
+    "auto": "By head pose (eye-levelled, or whole for a turned head)",
+    "aligned": "Eye-levelled, as the training images",
+    "turned": "Whole head, levelled",
+}
 LABELS = {
     "detect_width": "Detection width",
     "score_threshold": "Score threshold",
@@ -85,14 +90,56 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("ferapp settings")
         self.settings = settings
 
-        self.model_edit = QLineEdit(settings.model_path)
-        self.model_edit.setPlaceholderText("the shipped default model")
-        self.model_edit.setToolTip("The emotion model (.keras or .h5); empty for the default")
-        browse = QPushButton("Choose...")
-        browse.clicked.connect(self._choose_model)
+        self.model_combo = QComboBox()
+        self.model_combo.addItem("What people see (FER+ crowd labels, the default)", "")
+        self.model_combo.addItem("FER2013's own labels (the benchmark)", "ferapp-fer2013")
+        self.model_combo.addItem("A model file...", "<file>")
+        self.model_combo.setToolTip(
+            "ferapp ships two models: one trained on what ten people per face saw (FER+), "
+            "one on FER2013's single label per face; or a model you trained"
+        )
+        shipped = settings.model_path in ("", "ferapp-default", "ferapp-fer2013")
+        self.model_combo.setCurrentIndex(
+            self.model_combo.findData(
+                "" if settings.model_path == "ferapp-default" else settings.model_path
+            )
+            if shipped
+            else 2
+        )
+        self.model_edit = QLineEdit("" if shipped else settings.model_path)
+        self.model_edit.setPlaceholderText("a .keras or .h5 file")
+        self.model_edit.setToolTip("The emotion model file (.keras or .h5)")
+        self.browse = QPushButton("Choose...")
+        self.browse.clicked.connect(self._choose_model)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_edit, 1)
-        model_row.addWidget(browse)
+        model_row.addWidget(self.browse)
+        self.model_combo.currentIndexChanged.connect(self._model_kind_chosen)
+        self._model_kind_chosen()
+
+        self.min_confidence = QDoubleSpinBox()
+        self.min_confidence.setRange(-0.01, 1.0)
+        self.min_confidence.setSingleStep(0.05)
+        self.min_confidence.setDecimals(2)
+        self.min_confidence.setSpecialValueText("the model's own")
+        self.min_confidence.setValue(
+            -0.01 if settings.min_confidence is None else settings.min_confidence
+        )
+        self.min_confidence.setToolTip(
+            "Faces whose confidence is below this are drawn grey with a '?': their label is "
+            "more likely wrong than right. The shipped models are calibrated, so 0.50 means "
+            "right half the time; 'the model's own' uses the model's calibrated threshold"
+        )
+        self.max_yaw = QDoubleSpinBox()
+        self.max_yaw.setRange(0.0, 90.0)
+        self.max_yaw.setSingleStep(5.0)
+        self.max_yaw.setDecimals(0)
+        self.max_yaw.setSuffix(" degrees")
+        self.max_yaw.setValue(min(settings.max_yaw, 90.0))
+        self.max_yaw.setToolTip(
+            "Faces turned further than this from the camera are drawn grey with a '?': "
+            "the model reads profiles much less well (90 = never)"
+        )
 
         self.source_combo = QComboBox()
         self.source_combo.setToolTip(
@@ -115,7 +162,10 @@ class SettingsDialog(QDialog):
 
         general = QGroupBox("Model and source")
         general_form = QFormLayout(general)
+        general_form.addRow("Model", self.model_combo)
         general_form.addRow("Model file", model_row)
+        general_form.addRow("Uncertain below", self.min_confidence)
+        general_form.addRow("Uncertain when turned over", self.max_yaw)
         general_form.addRow("Source", self.source_combo)
         general_form.addRow("", self.camera_status)
 
@@ -141,6 +191,17 @@ class SettingsDialog(QDialog):
         self.align = QCheckBox("Level the eyes and frame faces as in the training images")
         self.align.setChecked(c.align)
         self.align.setToolTip("Uses YuNet's eye positions; Haar boxes are always box crops")
+        self.crop_rule = QComboBox()
+        for rule, text in CROP_RULE_TITLES.items():
+            self.crop_rule.addItem(text, rule)
+        self.crop_rule.setCurrentIndex(max(self.crop_rule.findData(c.rule), 0))
+        self.crop_rule.setToolTip(
+            "With YuNet's landmarks: how each face is framed for the model. Eye-levelled "
+            "framing suits frontal faces; a turned head is kept whole by its eye-to-mouth "
+            "height; by head pose picks per face"
+        )
+        self.align.toggled.connect(self.crop_rule.setEnabled)
+        self.crop_rule.setEnabled(c.align)
         self.offset_x = self._fraction(
             c.offset_x, "Box crops: added on each side, fraction of the box width"
         )
@@ -159,6 +220,7 @@ class SettingsDialog(QDialog):
         crop_box = QGroupBox("Face crop and smoothing")
         crop_form = QFormLayout(crop_box)
         crop_form.addRow("", self.align)
+        crop_form.addRow("Framing", self.crop_rule)
         crop_form.addRow("Box crop, sides", self.offset_x)
         crop_form.addRow("Box crop, top/bottom", self.offset_y)
         crop_form.addRow("Smoothing over frames", self.smoothing)
@@ -192,6 +254,16 @@ class SettingsDialog(QDialog):
         used = PARAMETERS[self.detector_combo.currentData()]
         for name, box in self.parameters.items():
             self.detector_form.setRowVisible(box, name in used)
+
+    def model_choice(self) -> str:
+        """'' (the default), a shipped model's name, or the file typed or chosen."""
+        kind = self.model_combo.currentData()
+        return self.model_edit.text().strip() if kind == "<file>" else kind
+
+    def _model_kind_chosen(self) -> None:
+        is_file = self.model_combo.currentData() == "<file>"
+        self.model_edit.setEnabled(is_file)
+        self.browse.setEnabled(is_file)
 
     def _choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "", MODEL_FILTER)
@@ -242,16 +314,31 @@ class SettingsDialog(QDialog):
         values = {name: box.value() for name, box in self.parameters.items()}
         return replace(
             self.settings,
-            model_path=self.model_edit.text().strip(),
+            model_path=self.model_choice(),
             source=str(source),
             detector=DetectorSettings(detector=self.detector_combo.currentData(), **values),
-            crop=CropSettings(self.offset_x.value(), self.offset_y.value(), self.align.isChecked()),
+            crop=CropSettings(
+                self.offset_x.value(),
+                self.offset_y.value(),
+                self.align.isChecked(),
+                self.crop_rule.currentData(),
+            ),
+            min_confidence=(
+                None if self.min_confidence.value() < 0 else round(self.min_confidence.value(), 2)
+            ),
+            max_yaw=self.max_yaw.value(),
             colors=dict(self.colors_box.colors),
             smoothing=self.smoothing.value(),
         )
 
     def accept(self) -> None:
-        problem = model_file_problem(self.model_edit.text().strip())
+        problem = model_file_problem(self.model_choice())
+        if (
+            problem is None
+            and self.model_combo.currentData() == "<file>"
+            and not self.model_choice()
+        ):
+            problem = "Choose a model file, or one of the shipped models."
         if problem is None:
             try:
                 self.result_settings().detector.validated()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
+from ferapp.core.ferplus import LABEL_MODES
 from ferapp.core.locations import find_default_model
 from ferapp.core.model_file import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
@@ -40,6 +41,12 @@ from trainer.protocol import (
 )
 from trainer.run_folder import PATH_SETTINGS, RunFolder, setting_text
 
+LABEL_MODE_TITLES = {
+    "crossentropy": "the crowd's vote shares (FER+'s best)",
+    "probability": "one vote drawn per epoch",
+    "majority": "the majority's emotion",
+}
+assert tuple(sorted(LABEL_MODE_TITLES)) == tuple(sorted(LABEL_MODES))
 
 class TrainingForm(QWidget):
     """Emits ``dataset_chosen(path)`` when a dataset is picked or typed, ``problem(text)``
@@ -112,6 +119,31 @@ class TrainingForm(QWidget):
             "Mixup: each training image blended with another, and their labels alike, "
             "so the network learns smoother boundaries between expressions (not in the thesis)"
         )
+        self.augment_boxes["turn"].setToolTip(
+            "Turned heads: each face squeezed sideways by up to 30 % and moved off-centre, as "
+            "a head turned by up to about 45 degrees looks (not in the thesis)"
+        )
+        self.votes_edit = QLineEdit()
+        self.votes_edit.setPlaceholderText("none: FER2013's own labels")
+        self.votes_edit.setToolTip(
+            "FER+ crowd votes for a FER2013 CSV (ten people per face): train on what the "
+            "crowd saw instead of one annotator's label"
+        )
+        pick_votes = QPushButton("Votes...")
+        pick_votes.clicked.connect(self._pick_votes)
+        self.labels_combo = QComboBox()
+        for mode, text in LABEL_MODE_TITLES.items():
+            self.labels_combo.addItem(text, mode)
+        self.labels_combo.setToolTip("FER+'s rules for turning the votes into training targets")
+        self.classes_combo = QComboBox()
+        self.classes_combo.addItem("7 emotions", 7)
+        self.classes_combo.addItem("8, with contempt", 8)
+        votes_row = QHBoxLayout()
+        votes_row.addWidget(self.votes_edit, 1)
+        votes_row.addWidget(pick_votes)
+        crowd_row = QHBoxLayout()
+        crowd_row.addWidget(self.labels_combo, 1)
+        crowd_row.addWidget(self.classes_combo)
         self.out_edit = QLineEdit()
         self.out_edit.setToolTip("Where the best model is saved (a .keras file)")
         pick_out = QPushButton("Save as...")
@@ -155,6 +187,8 @@ class TrainingForm(QWidget):
         form.addRow("", self.data_status)
         form.addRow("", self.counts_table)
         form.addRow("", self.skip_bad)
+        form.addRow("Crowd labels", votes_row)
+        form.addRow("", crowd_row)
         form.addRow("Start from", self.start_combo)
         form.addRow("Taught by", teacher_row)
         form.addRow("Architecture", self.arch_combo)
@@ -189,6 +223,14 @@ class TrainingForm(QWidget):
         if path:
             self.data_edit.setText(path)
             self.dataset_chosen.emit(path)
+
+    def _pick_votes(self) -> None:
+        start = str(Path(self.data_edit.text().strip()).parent) if self.data_edit.text() else ""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "FER+ votes", start, "FER+ votes (*.csv);;All files (*)"
+        )
+        if path:
+            self.votes_edit.setText(path)
 
     def _pick_out(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -317,6 +359,10 @@ class TrainingForm(QWidget):
                 "--teacher-weight",
                 repr(round(self.teacher_weight.value(), 4)),
             ]
+        votes = self.votes_edit.text().strip()
+        if votes:
+            args += ["--votes", votes, "--labels", self.labels_combo.currentData()]
+            args += ["--classes", str(self.classes_combo.currentData())]
         if self.average_last.value():
             args += ["--average-last", str(self.average_last.value())]
         if self.flip_average.isChecked():

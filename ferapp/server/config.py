@@ -6,6 +6,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
+from ferapp.core.certainty import DEFAULT_MAX_YAW
 from ferapp.core.crop import CropSettings
 from ferapp.core.detection import DetectorSettings
 from ferapp.core.errors import FerappError
@@ -33,6 +34,8 @@ class ServerConfig:
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     crop: CropSettings = field(default_factory=CropSettings)
     smoothing: float = 0.6
+    min_confidence: float | None = None  # None: the model's calibrated threshold
+    max_yaw: float = DEFAULT_MAX_YAW
     workers: int = 2  # frames recognised at once (each has its own model instance)
     limits: Limits = field(default_factory=Limits)
 

@@ -37,11 +37,14 @@ class RecognitionPool:
         self.classifier = classifier
         self.executor = ThreadPoolExecutor(max(1, config.workers), "ferapp-recognise")
 
+    def _certainty(self) -> dict:
+        return {"min_confidence": self.config.min_confidence, "max_yaw": self.config.max_yaw}
+
     def new_recognizer(self) -> Recognizer:
         """A client's own tracker and smoothing; its pipeline is lent per frame."""
         pipeline = self._free.get()
         self._free.put(pipeline)
-        return Recognizer(pipeline, smoothing=self.config.smoothing)
+        return Recognizer(pipeline, smoothing=self.config.smoothing, **self._certainty())
 
     async def recognise(
         self, recognizer: Recognizer | None, data: bytes, index: int = 0, where: str = "frame"
@@ -57,7 +60,8 @@ class RecognitionPool:
         pipeline = self._free.get()
         try:
             stream = recognizer is not None
-            recognizer = recognizer or Recognizer(pipeline)  # a photo: as `ferapp analyze` does
+            # a photo: as `ferapp analyze` does
+            recognizer = recognizer or Recognizer(pipeline, **self._certainty())
             recognizer.pipeline = pipeline
             result = recognizer.process(image, "client", index, stream=stream).result
             return result, image.shape[:2]

@@ -44,7 +44,25 @@ def test_the_default_model_ships_its_converted_form():
     models/ferapp-default.keras --into models/runtime` when the model changes)."""
     from ferapp.core import model_cache
 
-    digest = model_cache.file_digest(find_default_model())
-    shipped = ROOT / model_cache.SHIPPED_FOLDER / model_cache.cache_name(digest, True)
-    assert shipped.is_file(), "models/runtime holds no converted form of the default model"
-    assert sorted(p.name for p in shipped.parent.iterdir()) == [shipped.name]  # no stale ones
+    from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
+
+    wanted = []
+    for name in SHIPPED_MODELS:  # each shipped model: ferapp-default, ferapp-fer2013
+        digest = model_cache.file_digest(resolve_model_path(name))
+        shipped = ROOT / model_cache.SHIPPED_FOLDER / model_cache.cache_name(digest, True)
+        assert shipped.is_file(), f"models/runtime holds no converted form of {name}"
+        wanted.append(shipped.name)
+    folder = ROOT / model_cache.SHIPPED_FOLDER
+    assert sorted(p.name for p in folder.iterdir()) == sorted(wanted)  # no stale ones
+
+
+def test_both_shipped_models_are_calibrated_and_chosen_by_name():
+    from ferapp.core.locations import resolve_model_path
+
+    default = EmotionClassifier.load(resolve_model_path("ferapp-default"))
+    fer2013 = EmotionClassifier.load(resolve_model_path("ferapp-fer2013"))
+    assert resolve_model_path("ferapp-default") == find_default_model()
+    assert "FER+ crowd" in default.info.extra["labels"] and "labels" not in fer2013.info.extra
+    for clf in (default, fer2013):
+        assert clf.temperature != 1.0 and clf.min_confidence == 0.5
+        assert (ROOT / "models" / (clf.source.rsplit("/", 1)[-1][:-6] + ".md")).is_file()

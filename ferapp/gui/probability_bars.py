@@ -42,13 +42,13 @@ class ProbabilityBars(QWidget):
         self.bars = pg.BarGraphItem(x0=[0] * 7, y=list(range(7)), width=[0] * 7, height=0.7)
         self.plot.addItem(self.bars)
         self.values: list[pg.TextItem] = []
+        self.heights: list[float] = [0.0] * 7
         self._set_axis(self.class_names)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.face_picker)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot, 1)
-        self.heights: list[float] = [0.0] * 7
         self.numbers: list[int] = []  # the face number of each picker entry
 
     def set_palette(self, palette: Mapping[str, RGB] | None) -> None:
@@ -69,9 +69,11 @@ class ProbabilityBars(QWidget):
             self.values.append(text)
         brushes = [pg.mkBrush(*color_rgb(n, self.palette)) for n in names]
         pens = [pg.mkPen(80, 80, 80) for _ in names]
+        n = len(names)  # all arrays at once: the class count may change with the model
         self.bars.setOpts(
-            x0=[0] * len(names), y=list(range(len(names))), brushes=brushes, pens=pens
+            x0=[0] * n, y=list(range(n)), width=[0] * n, brushes=brushes, pens=pens
         )
+        self.heights = [0.0] * n
 
     def show_faces(self, faces, class_names: tuple[str, ...]) -> None:
         """Update with the faces of the newest frame (keeps the picked face while it is in view)."""

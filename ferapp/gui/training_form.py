@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
-from ferapp.core.ferplus import LABEL_MODES
 from ferapp.core.locations import find_default_model
 from ferapp.core.model_file import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
@@ -46,7 +45,6 @@ LABEL_MODE_TITLES = {
     "probability": "one vote drawn per epoch",
     "majority": "the majority's emotion",
 }
-assert tuple(sorted(LABEL_MODE_TITLES)) == tuple(sorted(LABEL_MODES))
 
 class TrainingForm(QWidget):
     """Emits ``dataset_chosen(path)`` when a dataset is picked or typed, ``problem(text)``

@@ -43,7 +43,6 @@ def test_the_default_model_ships_its_converted_form():
     """So the first start needs no conversion (regenerate with `ferapp convert-model
     models/ferapp-default.keras --into models/runtime` when the model changes)."""
     from ferapp.core import model_cache
-
     from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
 
     wanted = []

@@ -116,7 +116,7 @@ async def test_an_8_class_model_and_an_uncertain_face_through_the_web_api(
     )
     health = await (await client.get("/api/health")).json()
     assert "contempt" in health["colors"]
-    ok, data = cv2.imencode(".jpg", support.face_frame(1))
+    _, data = cv2.imencode(".jpg", support.face_frame(1))
     reply = await client.post("/api/analyze", data=data.tobytes())
     assert reply.status == 200
     face = (await reply.json())["faces"][0]

@@ -129,3 +129,48 @@ def test_a_refused_camera_is_said_and_a_file_can_be_opened(server, tmp_path):
         assert not page.locator("#picker").is_hidden()  # several faces: a picker
         browser.close()
     time.sleep(0.1)
+
+
+def test_an_uncertain_face_is_drawn_grey_with_a_question_mark(happy_model_path, tmp_path):
+    """The tiny model answers happy at about 77 %: under --min-confidence 0.9 the page
+    draws the face grey, with '?' and the reason."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ferapp", "serve", "--port", str(port), "--model",
+         str(happy_model_path), "--min-confidence", "0.9"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        assert "open http://127.0.0.1" in line, line
+        camera = write_y4m(tmp_path / "face.y4m", [support.face_frame(1)] * 4)
+        with sync_playwright() as playwright:
+            browser = launch(playwright, camera)
+            page = browser.new_page(viewport={"width": 1100, "height": 700})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function(
+                "document.getElementById('caption').textContent.startsWith('Face 1: ? happy')",
+                timeout=60_000,
+            )
+            assert "uncertain: confidence below 90%" in page.inner_text("#caption")
+            counts = page.evaluate(
+                """() => {
+                    const c = document.getElementById('overlay');
+                    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let grey = 0, yellow = 0;
+                    for (let i = 0; i < d.length; i += 4) {
+                        if (d[i + 3] < 200) continue;
+                        if (d[i] === 150 && d[i + 1] === 150 && d[i + 2] === 150) grey++;
+                        if (d[i] > 240 && d[i + 1] > 240 && d[i + 2] < 30) yellow++;
+                    }
+                    return [grey, yellow];
+                }"""
+            )
+            assert counts[0] > 100 and counts[1] == 0  # the box is grey, not happy's yellow
+            page.screenshot(path=str(tmp_path / "uncertain.png"))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

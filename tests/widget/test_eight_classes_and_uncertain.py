@@ -122,3 +122,22 @@ async def test_an_8_class_model_and_an_uncertain_face_through_the_web_api(
     face = (await reply.json())["faces"][0]
     assert face["label"] == "contempt" and set(face["probabilities"]) == set(EMOTIONS_8)
     assert face["uncertain"] == "confidence below 90%" and isinstance(face["yaw"], float)
+
+
+def test_the_training_form_offers_the_crowds_labels_and_passes_them_to_train(qtbot, tmp_path):
+    from ferapp.core.ferplus import LABEL_MODES
+    from ferapp.gui.training_form import LABEL_MODE_TITLES, TrainingForm
+
+    form = TrainingForm(tmp_path)
+    qtbot.addWidget(form)
+    assert sorted(LABEL_MODE_TITLES) == sorted(LABEL_MODES)
+    form.data_edit.setText("fer2013.csv.gz")
+    assert "--votes" not in form.train_arguments()
+    form.votes_edit.setText("votes.csv")
+    form.labels_combo.setCurrentIndex(form.labels_combo.findData("majority"))
+    form.classes_combo.setCurrentIndex(1)
+    args = form.train_arguments()
+    at = args.index("--votes")
+    assert args[at : at + 6] == ["--votes", "votes.csv", "--labels", "majority", "--classes", "8"]
+    form.augment_boxes["turn"].setChecked(True)
+    assert "turn" in form.augment_text().split(",")

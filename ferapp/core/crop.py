@@ -35,9 +35,10 @@ class CropSettings:
     levels the eyes and frames the face as FER2013 does; ``turned`` levels the face and
     scales it by its eye-to-mouth height, centred on the detector's box, which keeps a
     turned head whole; ``auto`` (the default) takes ``aligned`` for a face within
-    :data:`AUTO_TURN_DEG` of frontal and ``turned`` beyond; ``box`` ignores the landmarks. Otherwise the box is enlarged by ``offset_x``/``offset_y`` of its width/
-    height on each side: Haar boxes are tighter than the FER2013 crops, mostly in height,
-    and fractions keep the enlargement right for near and far faces alike.
+    :data:`AUTO_TURN_DEG` of frontal and ``turned`` beyond; ``box`` ignores the landmarks.
+    Otherwise the box is enlarged by ``offset_x``/``offset_y`` of its width/height on
+    each side: Haar boxes are tighter than the FER2013 crops, mostly in height, and
+    fractions keep the enlargement right for near and far faces alike.
     """
 
     offset_x: float = 0.10

@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # isort: off
 import numpy as np  # noqa: E402
-from ferapp.core.tensorflow_import import import_tensorflow  # noqa: E402
+from ferapp.core.model.tensorflow_import import import_tensorflow  # noqa: E402
 # isort: on
 
 tf = import_tensorflow()
@@ -43,8 +43,8 @@ tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
 from benchmarks.face_timing import classifiers_ms_per_face, per_face_ms  # noqa: E402
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
 
 
 def main() -> int:
@@ -101,7 +101,7 @@ def main() -> int:
 
 def untrained_fernet(width: int, folder: Path) -> Path:
     """A flip-averaged fernet of ``width`` with random weights, saved as ferapp saves models."""
-    from ferapp.core.model_file import ModelInfo, save_model
+    from ferapp.core.model.metadata import ModelInfo, save_model
     from trainer.architectures import fernet
     from trainer.flip_average import with_flip_average
 
@@ -113,7 +113,7 @@ def untrained_fernet(width: int, folder: Path) -> Path:
 
 def untrained(name: str, folder: Path) -> Path:
     """An architecture with random weights, no flip averaging, saved as ferapp saves models."""
-    from ferapp.core.model_file import ModelInfo, save_model
+    from ferapp.core.model.metadata import ModelInfo, save_model
     from trainer.architectures import build
 
     path = folder / f"{name}-untrained.keras"

@@ -23,12 +23,13 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.crop import CropSettings  # noqa: E402
-from ferapp.core.detection import DetectorSettings, create_detector  # noqa: E402
-from ferapp.core.images import IMAGE_SUFFIXES, read_image  # noqa: E402
+from ferapp.core.detect.base import DetectorSettings  # noqa: E402
+from ferapp.core.detect.factory import create_detector  # noqa: E402
+from ferapp.core.faces.crop import CropSettings  # noqa: E402
 from ferapp.core.locations import resolve_model_path  # noqa: E402
-from ferapp.core.pipeline import Pipeline  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
+from ferapp.core.recognition.pipeline import Pipeline  # noqa: E402
+from ferapp.core.sources.images import IMAGE_SUFFIXES, read_image  # noqa: E402
 
 TILTS = (-20, -10, 0, 10, 20)
 METHODS = {

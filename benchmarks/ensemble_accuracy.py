@@ -28,7 +28,7 @@ if hasattr(os, "sched_setaffinity"):
 import numpy as np  # noqa: E402
 
 from benchmarks.face_timing import classifiers_ms_per_face  # noqa: E402
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
 
 

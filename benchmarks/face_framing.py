@@ -6,7 +6,7 @@ Each Training face (48x48) is upscaled 4x onto a larger canvas (edges replicated
 the face keeps context) and given to YuNet. For faces found once with a score of at
 least 0.8, the eye positions are mapped back to the 48x48 crop. Prints the median
 and quartiles of the eyes' midpoint (x, y), their distance and the eye line's tilt, as
-fractions of the crop, which :data:`ferapp.core.align.FER2013_FRAMING` holds.
+fractions of the crop, which :data:`ferapp.core.faces.align.FER2013_FRAMING` holds.
 PublicTest rows are never read.
 """
 
@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ferapp.core.detection import DetectorSettings  # noqa: E402
-from ferapp.core.fer2013 import load_fer2013_csv  # noqa: E402
-from ferapp.core.yunet import YuNetDetector  # noqa: E402
+from ferapp.core.datasets.fer2013 import load_fer2013_csv  # noqa: E402
+from ferapp.core.detect.base import DetectorSettings  # noqa: E402
+from ferapp.core.detect.yunet import YuNetDetector  # noqa: E402
 
 UPSCALE = 4
 PAD = 64

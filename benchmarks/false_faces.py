@@ -24,8 +24,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import skimage.data  # noqa: E402
 
-from ferapp.core.detection import DetectorSettings, create_detector  # noqa: E402
-from ferapp.core.images import IMAGE_SUFFIXES, read_image  # noqa: E402
+from ferapp.core.detect.base import DetectorSettings  # noqa: E402
+from ferapp.core.detect.factory import create_detector  # noqa: E402
+from ferapp.core.sources.images import IMAGE_SUFFIXES, read_image  # noqa: E402
 from tests.support import astronaut_face, grace_hopper_head  # noqa: E402
 
 FACE_FREE = (

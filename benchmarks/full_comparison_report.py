@@ -58,7 +58,7 @@ def load_run(out: Path) -> dict | None:
 
 def ms_per_face(models: dict[str, Path]) -> dict[str, float]:
     """Each model file's ms per face, all timed in turn (missing ones left out)."""
-    from ferapp.core.classifier import EmotionClassifier
+    from ferapp.core.model.classifier import EmotionClassifier
 
     present = {label: path for label, path in models.items() if path and path.is_file()}
     if not present:

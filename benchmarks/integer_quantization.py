@@ -24,16 +24,16 @@ if hasattr(os, "sched_setaffinity"):
 
 # isort: off
 import numpy as np  # noqa: E402
-from ferapp.core.tensorflow_import import import_tensorflow  # noqa: E402
+from ferapp.core.model.tensorflow_import import import_tensorflow  # noqa: E402
 # isort: on
 
 tf = import_tensorflow()
 
 from benchmarks.face_timing import interleaved_per_face_ms  # noqa: E402
-from ferapp.core.classifier import scale_pixels  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
-from ferapp.core.model_file import load_keras_model, read_metadata  # noqa: E402
-from ferapp.core.tflite_runtime import TfliteRunner  # noqa: E402
+from ferapp.core.model.classifier import scale_pixels  # noqa: E402
+from ferapp.core.model.metadata import load_keras_model, read_metadata  # noqa: E402
+from ferapp.core.model.tflite_runtime import TfliteRunner  # noqa: E402
 from trainer.datasets import load_dataset  # noqa: E402
 from trainer.flip_average import inner_model, is_flip_averaged  # noqa: E402
 

@@ -32,12 +32,12 @@ from ferapp.core.detector import FaceDetector  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ferapp.core.captures import VideoSource  # noqa: E402
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.drawing import draw_faces  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
-from ferapp.core.model_file import ModelInfo, save_model  # noqa: E402
-from ferapp.core.pipeline import Pipeline  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
+from ferapp.core.model.metadata import ModelInfo, save_model  # noqa: E402
+from ferapp.core.output.drawing import draw_faces  # noqa: E402
+from ferapp.core.recognition.pipeline import Pipeline  # noqa: E402
+from ferapp.core.sources.captures import VideoSource  # noqa: E402
 from ferapp.gui.main_window import MainWindow  # noqa: E402
 from ferapp.gui.settings import load_settings, open_store, save_settings  # noqa: E402
 from tests import media  # noqa: E402

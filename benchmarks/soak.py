@@ -103,7 +103,7 @@ def soak_window(video: Path, seconds: float, tmp: Path) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ferapp.core.captures import CameraSource
+    from ferapp.core.sources.captures import CameraSource
     from ferapp.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
@@ -149,13 +149,13 @@ def soak_window(video: Path, seconds: float, tmp: Path) -> None:
 
 
 def soak_analyze(video: Path, seconds: float, tmp: Path) -> None:
-    from ferapp.core.analysis import Outputs, analyze_source
-    from ferapp.core.captures import VideoSource
-    from ferapp.core.classifier import EmotionClassifier
-    from ferapp.core.detection import create_detector
+    from ferapp.core.detect.factory import create_detector
     from ferapp.core.locations import resolve_model_path
-    from ferapp.core.pipeline import Pipeline
-    from ferapp.core.recognizer import Recognizer
+    from ferapp.core.model.classifier import EmotionClassifier
+    from ferapp.core.recognition.analysis import Outputs, analyze_source
+    from ferapp.core.recognition.pipeline import Pipeline
+    from ferapp.core.recognition.recognizer import Recognizer
+    from ferapp.core.sources.captures import VideoSource
 
     classifier = EmotionClassifier.load(resolve_model_path(None))
     outputs = Outputs(tmp / "r.csv", tmp / "r.json", tmp / "r.avi", landmarks=True)

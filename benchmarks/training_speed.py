@@ -32,7 +32,7 @@ from trainer.protocol import Augmentation  # noqa: E402
 
 def load_images(data: Path | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     if data is not None:
-        from ferapp.core.fer2013 import load_fer2013_csv
+        from ferapp.core.datasets.fer2013 import load_fer2013_csv
 
         fer = load_fer2013_csv(data, usage="Training")
         return fer.images[:n], fer.labels[:n]

@@ -7,7 +7,7 @@
 
 Each labelled face is found in its photo by YuNet (as ``ferapp analyze`` finds it: the
 detection overlapping ExpW's box most, IoU at least 0.3), its yaw estimated from the
-landmarks (:mod:`ferapp.core.pose`), cut out with each crop rule and classified by each
+landmarks (:mod:`ferapp.core.faces.pose`), cut out with each crop rule and classified by each
 model. Accuracy is reported per pose bucket (frontal, turned, profile), per class, and
 overall. The split is fixed by source image, duplicate groups kept together
 (``expw/README.md``): ``val`` (1,131 faces, the development set) or ``train``.
@@ -31,11 +31,12 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ferapp.core.classifier import EmotionClassifier  # noqa: E402
-from ferapp.core.crop import CROP_RULES, CropSettings, crop_faces  # noqa: E402
-from ferapp.core.detection import Detections, DetectorSettings, create_detector  # noqa: E402
+from ferapp.core.detect.base import Detections, DetectorSettings  # noqa: E402
+from ferapp.core.detect.factory import create_detector  # noqa: E402
 from ferapp.core.emotions import EMOTIONS  # noqa: E402
-from ferapp.core.pose import POSE_BUCKETS, head_pose, pose_bucket  # noqa: E402
+from ferapp.core.faces.crop import CROP_RULES, CropSettings, crop_faces  # noqa: E402
+from ferapp.core.faces.pose import POSE_BUCKETS, head_pose, pose_bucket  # noqa: E402
+from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
 
 
 def expw_split(root: Path, part: str) -> list[dict[str, str]]:

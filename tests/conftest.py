@@ -31,7 +31,7 @@ from tests import support  # noqa: E402
 @pytest.fixture(scope="session")
 def happy_model_path(tmp_path_factory) -> Path:
     """A tiny .keras model with ferapp metadata that always answers 'happy'."""
-    from ferapp.core.model_file import ModelInfo, save_model
+    from ferapp.core.model.metadata import ModelInfo, save_model
 
     path = tmp_path_factory.mktemp("models") / "happy.keras"
     return save_model(support.constant_model(winner=3), path, ModelInfo())

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ferapp.core.errors import FerappError
-from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_tensorflow
 
 tf = import_tensorflow()  # quietly: this module is also a command (python -m)
 
@@ -102,7 +102,7 @@ def averaged_model(
 
 def main(argv: list[str] | None = None) -> int:
     """Average saved checkpoints of one run: python -m trainer.averaging --data D --out M C..."""
-    from ferapp.core.model_file import load_keras_model, read_metadata, save_model
+    from ferapp.core.model.metadata import load_keras_model, read_metadata, save_model
     from trainer.datasets import load_dataset
     from trainer.flip_average import INFO_KEY as FLIP_INFO_KEY
     from trainer.flip_average import inner_model

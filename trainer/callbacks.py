@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import keras
 
 from trainer.config import TrainConfig
 from trainer.protocol import TrainEvent
 
-if TYPE_CHECKING:
-    from trainer.training import Trainer
-
 
 class EpochReporter(keras.callbacks.Callback):
-    """Turns Keras callbacks into TrainEvents, hands each finished epoch to the trainer
-    (metrics, checkpoints) and honours a stop request after the current batch."""
+    """Turns Keras callbacks into TrainEvents for ``emit``, hands each finished epoch to
+    ``end_epoch`` (metrics, checkpoints) and, when ``should_stop`` says so, stops after the
+    current batch and calls ``on_cancel``. ``started``: the run's start (perf_counter)."""
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(
+        self,
+        epochs: int,
+        batches: int,
+        started: float,
+        emit: Callable[[TrainEvent], None],
+        end_epoch: Callable[[keras.Model, int, dict[str, float]], None],
+        should_stop: Callable[[], bool],
+        on_cancel: Callable[[], None],
+    ) -> None:
         super().__init__()
-        self.t = trainer
+        self.epochs, self.batches, self.started = epochs, batches, started
+        self.emit, self.end_epoch = emit, end_epoch
+        self.should_stop, self.on_cancel = should_stop, on_cancel
         self._epoch_start = 0.0
         self._epoch = 0
 
@@ -30,22 +39,21 @@ class EpochReporter(keras.callbacks.Callback):
         self._epoch = epoch + 1
 
     def on_train_batch_end(self, batch, logs=None):
-        t = self.t
-        if t.should_stop():
+        if self.should_stop():
             self.model.stop_training = True
-            t.cancelled = True
+            self.on_cancel()
         elapsed = time.perf_counter() - self._epoch_start
         per_batch = elapsed / (batch + 1)
-        remaining_batches = (t.batches - batch - 1) + (t.config.epochs - self._epoch) * t.batches
-        t.emit(
+        remaining_batches = (self.batches - batch - 1) + (self.epochs - self._epoch) * self.batches
+        self.emit(
             TrainEvent(
                 "batch",
                 self._epoch,
-                t.config.epochs,
+                self.epochs,
                 batch + 1,
-                t.batches,
+                self.batches,
                 {k: float(v) for k, v in (logs or {}).items()},
-                time.perf_counter() - t.started,
+                time.perf_counter() - self.started,
                 per_batch * remaining_batches,
             )
         )
@@ -57,7 +65,7 @@ class EpochReporter(keras.callbacks.Callback):
         )
         logs["seconds"] = time.perf_counter() - self._epoch_start
         logs["epoch"] = epoch + 1
-        self.t.end_epoch(self.model, epoch + 1, logs)
+        self.end_epoch(self.model, epoch + 1, logs)
 
 
 class ResumedFromHistory:

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ferapp.core.datasets.ferplus import LABEL_MODES
 from ferapp.core.errors import FerappError
-from ferapp.core.ferplus import LABEL_MODES
-from ferapp.core.metrics import ClassificationReport
+from ferapp.core.evaluation.metrics import ClassificationReport
 from trainer.protocol import ARCHITECTURE_NAMES, PRECISIONS, SCHEDULES, Augmentation
 
 DEFAULT_TEACHER_WEIGHT = 0.5
@@ -101,11 +101,17 @@ class TrainConfig:
             if self.classes not in (7, 8):
                 raise FerappError(f"--classes must be 7 or 8, got {self.classes}")
             if not 0 < self.crowd_weight <= 1:
-                raise FerappError(f"--crowd-weight must be above 0 and at most 1, got {self.crowd_weight}")
+                raise FerappError(
+                    f"--crowd-weight must be above 0 and at most 1, got {self.crowd_weight}"
+                )
             if self.crowd_weight < 1 and self.classes != 7:
-                raise FerappError("--crowd-weight below 1 mixes in FER2013's labels: 7 classes only")
+                raise FerappError(
+                    "--crowd-weight below 1 mixes in FER2013's labels: 7 classes only"
+                )
         elif self.classes != 7:
-            raise FerappError("--classes 8 needs --votes: contempt is a class of the crowd's labels")
+            raise FerappError(
+                "--classes 8 needs --votes: contempt is a class of the crowd's labels"
+            )
         if self.teacher and Path(self.teacher).resolve() == Path(self.out).resolve():
             raise FerappError(
                 "--teacher is the --out file: the run would overwrite its own teacher; "

@@ -14,11 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ferapp.core.datasets.fer2013 import Fer2013, load_fer2013_csv
+from ferapp.core.datasets.ferplus import class_names, crowd_targets, load_votes, majority_labels
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import DataError
-from ferapp.core.fer2013 import Fer2013, load_fer2013_csv
-from ferapp.core.ferplus import class_names, crowd_targets, load_votes, majority_labels
-from ferapp.core.images import IMAGE_SUFFIXES
+from ferapp.core.sources.images import IMAGE_SUFFIXES
 
 TRAIN_NAMES = ("train", "training")
 VAL_NAMES = ("val", "valid", "validation", "publictest", "test")
@@ -129,7 +129,9 @@ def apply_crowd(data: Fer2013, crowd: CrowdLabels, image_size: tuple[int, int]) 
                 keep[:, None], crowd.weight * targets + (1 - crowd.weight) * one_hot, one_hot
             )
             parts.append(
-                Split(images, part.labels, mixed.astype(np.float32) if usage == "Training" else None)
+                Split(
+                    images, part.labels, mixed.astype(np.float32) if usage == "Training" else None
+                )
             )
         elif usage == "Training":
             keep, targets = crowd_targets(counts, crowd.mode, crowd.classes)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import model_file_problem
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import model_file_problem
 from trainer.datasets import Split
 
 

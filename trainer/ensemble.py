@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ferapp.core.errors import FerappError
-from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_tensorflow
 
 import_tensorflow()  # quietly: this module is also a command (python -m)
 
@@ -71,7 +71,7 @@ def sees_a_mirror(model: keras.Model) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Save the ensemble of MODEL...: python -m trainer.ensemble OUT MODEL MODEL..."""
-    from ferapp.core.model_file import load_keras_model, read_metadata, save_model
+    from ferapp.core.model.metadata import load_keras_model, read_metadata, save_model
     from trainer.flip_average import INFO_KEY as FLIP_INFO_KEY
 
     parser = argparse.ArgumentParser(

@@ -16,9 +16,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from ferapp.core.evaluation.metrics import ClassificationReport
 from ferapp.core.files import write_text_atomic
-from ferapp.core.metrics import ClassificationReport
-from ferapp.core.model_file import ModelInfo, load_keras_model, save_model
+from ferapp.core.model.metadata import ModelInfo, load_keras_model, save_model
 from trainer.averaging import WeightAverage, accuracy, averaged_model
 from trainer.config import TrainConfig, TrainResult
 from trainer.datasets import Splits

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ferapp.core.errors import FerappError
-from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_tensorflow
 
 import_tensorflow()  # quietly: this module is also a command (python -m)
 
@@ -67,7 +67,7 @@ def inner_model(model: keras.Model) -> keras.Model:
 
 def main(argv: list[str] | None = None) -> int:
     """Wrap a saved model, or with --inner unwrap one: python -m trainer.flip_average."""
-    from ferapp.core.model_file import load_keras_model, read_metadata, save_model
+    from ferapp.core.model.metadata import load_keras_model, read_metadata, save_model
 
     parser = argparse.ArgumentParser(
         prog="python -m trainer.flip_average",

@@ -56,7 +56,7 @@ class Augmentation:
     2-40 % of the image, of aspect ratio 0.3-3.3, filled with noise. ``mixup`` is the
     alpha of mixup (Zhang et al. 2018): each image blended with another of its batch,
     and their targets alike, in proportions drawn from Beta(alpha, alpha). ``turn``
-    imitates a turned head (ferapp's framing of one, :mod:`ferapp.core.crop`): the
+    imitates a turned head (ferapp's framing of one, :mod:`ferapp.core.faces.crop`): the
     image squeezed horizontally by up to that share and moved sideways by up to half
     of it. None is in the thesis.
     """

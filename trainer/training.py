@@ -19,8 +19,8 @@ import keras
 import numpy as np
 
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import ModelInfo, load_keras_model, read_architecture, save_model
-from ferapp.core.model_safety import check_architecture_is_safe
+from ferapp.core.model.metadata import ModelInfo, load_keras_model, read_architecture, save_model
+from ferapp.core.model.safety import check_architecture_is_safe
 from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE, can_train, guard_active
 from trainer.architectures import build, has_strided_convolution, with_dtype_policy
 from trainer.augment import make_dataset
@@ -134,7 +134,19 @@ class Trainer:
 
     def _callbacks(self) -> list[keras.callbacks.Callback]:
         # the schedule first: a halving is then in the optimizer state the checkpoint saves
-        return [*schedule_callbacks(self.config, list(self.history)), EpochReporter(self)]
+        reporter = EpochReporter(
+            self.config.epochs,
+            self.batches,
+            self.started,
+            self.emit,
+            self.end_epoch,
+            self.should_stop,
+            self._cancel,
+        )
+        return [*schedule_callbacks(self.config, list(self.history)), reporter]
+
+    def _cancel(self) -> None:
+        self.cancelled = True
 
     def run(self, resume: bool | None = False) -> TrainResult:
         """Train, or with ``resume`` continue the interrupted run of the same output.

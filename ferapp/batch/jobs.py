@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ferapp.core.analysis import Outputs, analyze_source
-from ferapp.core.certainty import DEFAULT_MAX_YAW
-from ferapp.core.crop import CropSettings
-from ferapp.core.detection import DetectorSettings
+from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.errors import FerappError, SourceError
-from ferapp.core.sources import VIDEO_SUFFIXES, open_source
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
+from ferapp.core.faces.crop import CropSettings
+from ferapp.core.recognition.analysis import Outputs, analyze_source
+from ferapp.core.sources.opening import VIDEO_SUFFIXES, open_source
 
 RESULT_VERSION = 2  # 2: yaw, roll and uncertain in every face's result
 
@@ -171,9 +171,9 @@ def keep_frames_on_the_heap() -> None:
 
 
 def _pipeline(settings: BatchSettings):
-    from ferapp.core.classifier import EmotionClassifier
-    from ferapp.core.detection import create_detector
-    from ferapp.core.pipeline import Pipeline
+    from ferapp.core.detect.factory import create_detector
+    from ferapp.core.model.classifier import EmotionClassifier
+    from ferapp.core.recognition.pipeline import Pipeline
 
     key = (settings.model, settings.model_sha256, settings.detector, settings.crop)
     if key not in _PIPELINES:
@@ -193,7 +193,7 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     import os
     import socket
 
-    from ferapp.core.recognizer import Recognizer
+    from ferapp.core.recognition.recognizer import Recognizer
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     done = finished(job, settings)

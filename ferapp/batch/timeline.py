@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ferapp.core.colors import resolve_palette, to_hex
 from ferapp.core.errors import FerappError
 from ferapp.core.files import write_bytes_atomic
+from ferapp.core.output.colors import resolve_palette, to_hex
 
 MAX_FACES_DRAWN = 6  # the faces seen longest; more would make the picture unreadable
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from ferapp import __version__
-from ferapp.core.errors import FerappError
+from ferapp.core.errors import FerappError, OutputError
 
 COMMANDS = ("analyze", "evaluate", "train", "serve", "convert-model")
 
@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
+    except OutputError as exc:  # the core names the output; say it as the option
+        print(f"ferapp {args.command}: error: --{exc.output} {exc}", file=sys.stderr)
+        return 1
     except FerappError as exc:
         print(f"ferapp {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -17,13 +17,13 @@ from ferapp.cli.options import (
     detector_settings,
     load_classifier,
 )
-from ferapp.core.analysis import Outputs, analyze_source
-from ferapp.core.detection import create_detector
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.recognizer import Recognizer
-from ferapp.core.smoothing import MAX_SMOOTHING, check_smoothing
-from ferapp.core.sources import open_source
+from ferapp.core.faces.tracking import MAX_SMOOTHING, check_smoothing
+from ferapp.core.recognition.analysis import Outputs, analyze_source
+from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.sources.opening import open_source
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -96,7 +96,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def looks_like_batch(spec: str) -> bool:
     """A list file, a glob or a folder holding videos: many sources."""
-    from ferapp.core.sources import VIDEO_SUFFIXES
+    from ferapp.core.sources.opening import VIDEO_SUFFIXES
 
     if spec.startswith("@") or spec.lower().endswith(".txt") or any(c in spec for c in "*?["):
         return True
@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     for option in ("workers", "scheduler", "annotate_videos"):
         if option != "workers" and getattr(args, option):
             raise FerappError(f"--{option.replace('_', '-')} is for batches: give --out DIR")
+    if args.max_frames < 0:
+        raise FerappError(f"--max-frames must be 0 (all) or more, got {args.max_frames}")
     args.source = args.source[0]
     recognizer = build_recognizer(args)
     outputs = Outputs(args.csv, args.json, args.annotate, args.landmarks)

@@ -12,12 +12,12 @@ from ferapp.batch.jobs import BatchSettings, JobResult, expand_sources, plan
 from ferapp.batch.report import write_summary
 from ferapp.batch.runners import run_local, run_on_cluster
 from ferapp.cli.options import crop_settings, detector_settings
-from ferapp.core.detection import create_detector
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
+from ferapp.core.faces.tracking import check_smoothing
 from ferapp.core.locations import resolve_model_path
-from ferapp.core.model_cache import file_digest
-from ferapp.core.model_file import read_metadata
-from ferapp.core.smoothing import check_smoothing
+from ferapp.core.model.cache import file_digest
+from ferapp.core.model.metadata import read_metadata
 
 
 def batch_settings(args: argparse.Namespace) -> BatchSettings:

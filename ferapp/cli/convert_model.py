@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ferapp.core import model_cache
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.files import write_bytes_atomic
-from ferapp.core.model_file import PIXEL_SCALINGS
+from ferapp.core.model import cache as model_cache
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import PIXEL_SCALINGS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

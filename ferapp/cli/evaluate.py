@@ -11,21 +11,21 @@ import numpy as np
 from tqdm import tqdm
 
 from ferapp.cli.options import add_model_options, load_classifier
-from ferapp.core.calibration import (
+from ferapp.core.datasets.fer2013 import USAGES, load_fer2013_csv
+from ferapp.core.datasets.ferplus import load_votes, majority_labels
+from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import DataError, FerappError
+from ferapp.core.evaluation.confusion_image import write_confusion_png
+from ferapp.core.evaluation.metrics import ClassificationReport
+from ferapp.core.locations import SHIPPED_MODELS
+from ferapp.core.model.calibration import (
     apply_temperature,
     expected_calibration_error,
     fit_temperature,
     reliability,
 )
-from ferapp.core.confusion_image import write_confusion_png
-from ferapp.core.emotions import EMOTIONS
-from ferapp.core.errors import DataError, FerappError
-from ferapp.core.export import write_json
-from ferapp.core.fer2013 import USAGES, load_fer2013_csv
-from ferapp.core.ferplus import load_votes, majority_labels
-from ferapp.core.locations import SHIPPED_MODELS
-from ferapp.core.metrics import ClassificationReport
-from ferapp.core.model_file import update_metadata
+from ferapp.core.model.metadata import update_metadata
+from ferapp.core.output.writers import write_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

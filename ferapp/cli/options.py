@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ferapp.core.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.crop import CROP_RULES, CropSettings
-from ferapp.core.detection import (
+from ferapp.core.detect.base import (
     DETECTOR_NAMES,
     DETECTOR_RANGES,
     DETECTOR_TITLES,
     PARAMETERS,
     DetectorSettings,
 )
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE
+from ferapp.core.faces.crop import CROP_RULES, CropSettings
 from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
-from ferapp.core.model_file import PIXEL_SCALINGS, parse_class_names
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import PIXEL_SCALINGS, parse_class_names
 
 
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:

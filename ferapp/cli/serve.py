@@ -13,7 +13,7 @@ from ferapp.cli.options import (
     detector_settings,
 )
 from ferapp.core.errors import FerappError
-from ferapp.core.smoothing import check_smoothing
+from ferapp.core.faces.tracking import check_smoothing
 from ferapp.server.config import Limits, ServerConfig, access_token, is_loopback
 
 

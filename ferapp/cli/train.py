@@ -12,10 +12,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 import trainer
-from ferapp.core.confusion_image import write_confusion_png
+from ferapp.core.datasets.ferplus import LABEL_MODES
 from ferapp.core.errors import FerappError
-from ferapp.core.ferplus import LABEL_MODES
-from ferapp.core.tensorflow_import import import_tensorflow
+from ferapp.core.evaluation.confusion_image import write_confusion_png
+from ferapp.core.model.tensorflow_import import import_tensorflow
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
     AUGMENTATIONS,

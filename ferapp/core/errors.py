@@ -23,3 +23,12 @@ class ModelError(FerappError):
 
 class DataError(FerappError):
     """A dataset file is missing or malformed."""
+
+
+class OutputError(FerappError):
+    """An output cannot be written where asked; ``output`` names which one (``csv``,
+    ``json`` or ``annotate``), so a caller can say it in its own words."""
+
+    def __init__(self, output: str, message: str) -> None:
+        super().__init__(message)
+        self.output = output

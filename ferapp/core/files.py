@@ -151,3 +151,45 @@ def remove_stale_temporaries(folder: Path) -> int:
                 path.unlink()
                 removed += 1
     return removed
+
+
+class PendingTextFile:
+    """A text file written under a temporary name; ``close`` puts it at ``path``, ``discard``
+    drops it and leaves any previous file at ``path`` as it was."""
+
+    def __init__(self, path: Path, **open_args: Any) -> None:
+        self.path = Path(path)
+        with naming(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._pending = PendingFile(self.path)
+            try:
+                self._file: IO[str] = open(  # noqa: SIM115
+                    self._pending.path, "w", encoding="utf-8", **open_args
+                )
+            except OSError:
+                self._pending.discard()
+                raise
+
+    @property
+    def closed(self) -> bool:
+        return self._pending.done
+
+    def _finish(self) -> None:
+        with naming(self.path):
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+            except OSError:
+                self.discard()
+                raise
+            self._pending.commit()
+
+    def _write(self, text: str) -> None:
+        with naming(self.path):
+            self._file.write(text)
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self._pending.discard()

@@ -22,11 +22,12 @@ def self_test() -> int:
     """Check the model, the cascade and the window with one synthetic frame; print one line."""
     import numpy as np
 
-    from ferapp.core.classifier import EmotionClassifier
-    from ferapp.core.detection import DETECTOR_NAMES, DetectorSettings, create_detector
+    from ferapp.core.detect.base import DETECTOR_NAMES, DetectorSettings
+    from ferapp.core.detect.factory import create_detector
     from ferapp.core.errors import FerappError
     from ferapp.core.locations import resolve_model_path
-    from ferapp.core.pipeline import Pipeline
+    from ferapp.core.model.classifier import EmotionClassifier
+    from ferapp.core.recognition.pipeline import Pipeline
     from ferapp.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -1,6 +1,6 @@
 """The camera worker: reads a source at its own pace and offers frames to the recogniser.
 
-Frames pass through a newest-wins slot (:class:`ferapp.core.handoff.LatestOnly`), so a
+Frames pass through a newest-wins slot (:class:`ferapp.core.sources.handoff.LatestOnly`), so a
 slow model drops frames instead of building up latency. A camera that stops delivering
 (unplugged, taken by another program) is retried every few seconds, with a countdown
 the window shows and a :meth:`CameraWorker.reconnect_now` for its button.
@@ -17,9 +17,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ferapp.core.errors import FerappError, SourceError
-from ferapp.core.frames import FrameSource
-from ferapp.core.handoff import LatestOnly
-from ferapp.core.sources import open_source
+from ferapp.core.sources.frames import FrameSource
+from ferapp.core.sources.handoff import LatestOnly
+from ferapp.core.sources.opening import open_source
 from ferapp.gui.threads import lower_thread_priority
 
 RETRY_SECONDS = 5

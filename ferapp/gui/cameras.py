@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 from PySide6.QtCore import QObject, Signal
 
-from ferapp.core.captures import opencv_quiet
+from ferapp.core.sources.captures import opencv_quiet
 
 PROBE_INDICES = range(4)
 

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ferapp.core.colors import THESIS_PALETTE, ink_for, resolve_palette, to_hex
-from ferapp.core.ferplus import EMOTIONS_8
+from ferapp.core.datasets.ferplus import EMOTIONS_8
+from ferapp.core.output.colors import THESIS_PALETTE, ink_for, resolve_palette, to_hex
 
 
 class ColorChoice(QGroupBox):

@@ -13,18 +13,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ferapp.core.certainty import DEFAULT_MAX_YAW
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.colors import RGB
-from ferapp.core.crop import CropSettings
-from ferapp.core.detection import DetectorSettings, create_detector
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
-from ferapp.core.export import Recorder
-from ferapp.core.handoff import LatestOnly
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
+from ferapp.core.faces.crop import CropSettings
+from ferapp.core.faces.results import FrameResult
 from ferapp.core.locations import ferapp_command, resolve_model_path
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.recognizer import Recognizer
-from ferapp.core.results import FrameResult
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.output.colors import RGB
+from ferapp.core.output.writers import Recorder
+from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.sources.handoff import LatestOnly
 from ferapp.gui.camera_worker import Captured
 from ferapp.gui.threads import lower_thread_priority
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from ferapp.core.colors import resolve_palette
 from ferapp.core.errors import FerappError
-from ferapp.core.export import ResultCsvWriter, describe_detector
-from ferapp.core.frames import FrameSource
-from ferapp.core.handoff import LatestOnly
-from ferapp.core.images import write_image
-from ferapp.core.sources import open_source
+from ferapp.core.output.colors import resolve_palette
+from ferapp.core.output.rows import describe_detector
+from ferapp.core.output.writers import ResultCsvWriter
+from ferapp.core.sources.frames import FrameSource
+from ferapp.core.sources.handoff import LatestOnly
+from ferapp.core.sources.images import write_image
+from ferapp.core.sources.opening import open_source
 from ferapp.gui.camera_worker import RETRY_SECONDS, CameraWorker, Captured
 from ferapp.gui.frame_view import FrameView
 from ferapp.gui.inference_worker import InferenceWorker, Recognised, RecognitionSettings

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from ferapp.core.colors import RGB, color_rgb
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.export import face_number
+from ferapp.core.output.colors import RGB, color_rgb
+from ferapp.core.output.rows import face_number
 
 INK = "#202020"  # axis text and values, dark enough to read on white
 
@@ -70,9 +70,7 @@ class ProbabilityBars(QWidget):
         brushes = [pg.mkBrush(*color_rgb(n, self.palette)) for n in names]
         pens = [pg.mkPen(80, 80, 80) for _ in names]
         n = len(names)  # all arrays at once: the class count may change with the model
-        self.bars.setOpts(
-            x0=[0] * n, y=list(range(n)), width=[0] * n, brushes=brushes, pens=pens
-        )
+        self.bars.setOpts(x0=[0] * n, y=list(range(n)), width=[0] * n, brushes=brushes, pens=pens)
         self.heights = [0.0] * n
 
     def show_faces(self, faces, class_names: tuple[str, ...]) -> None:

@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QVBoxLayout, QWidget
 
 from ferapp.batch.timeline import Timeline, read_timeline
-from ferapp.core.colors import resolve_palette
 from ferapp.core.errors import FerappError
+from ferapp.core.output.colors import resolve_palette
 from ferapp.gui.threads import start_job
 from ferapp.gui.widgets import sentence
 

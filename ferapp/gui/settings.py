@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from ferapp.core.certainty import DEFAULT_MAX_YAW
-from ferapp.core.crop import CropSettings
-from ferapp.core.detection import DetectorSettings
-from ferapp.core.smoothing import MAX_SMOOTHING
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
+from ferapp.core.faces.crop import CropSettings
+from ferapp.core.faces.tracking import MAX_SMOOTHING
 
 SCHEMA_VERSION = 2
 

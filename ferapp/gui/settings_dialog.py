@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ferapp.core.crop import CropSettings
-from ferapp.core.detection import (
+from ferapp.core.detect.base import (
     DETECTOR_NAMES,
     DETECTOR_RANGES,
     DETECTOR_TITLES,
@@ -35,8 +34,9 @@ from ferapp.core.detection import (
     DetectorSettings,
 )
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import model_file_problem
-from ferapp.core.smoothing import MAX_SMOOTHING
+from ferapp.core.faces.crop import CropSettings
+from ferapp.core.faces.tracking import MAX_SMOOTHING
+from ferapp.core.model.metadata import model_file_problem
 from ferapp.gui.cameras import CameraSearch, list_cameras
 from ferapp.gui.color_choice import ColorChoice
 from ferapp.gui.settings import AppSettings

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.locations import find_default_model
-from ferapp.core.model_file import model_file_problem, read_metadata
+from ferapp.core.model.metadata import model_file_problem, read_metadata
 from ferapp.gui.widgets import fitted_table
 from trainer.config import DEFAULT_TEACHER_WEIGHT
 from trainer.protocol import (
@@ -45,6 +45,7 @@ LABEL_MODE_TITLES = {
     "probability": "one vote drawn per epoch",
     "majority": "the majority's emotion",
 }
+
 
 class TrainingForm(QWidget):
     """Emits ``dataset_chosen(path)`` when a dataset is picked or typed, ``problem(text)``

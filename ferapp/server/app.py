@@ -16,10 +16,10 @@ from pathlib import Path
 from aiohttp import web
 
 from ferapp import __version__
-from ferapp.core.colors import resolve_palette, to_hex
 from ferapp.core.errors import FerappError
-from ferapp.core.export import face_record
 from ferapp.core.locations import resource_path
+from ferapp.core.output.colors import resolve_palette, to_hex
+from ferapp.core.output.rows import face_record
 from ferapp.server.config import ServerConfig
 from ferapp.server.recognition import RecognitionPool
 from ferapp.server.stream import stream_handler

@@ -6,10 +6,10 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
-from ferapp.core.certainty import DEFAULT_MAX_YAW
-from ferapp.core.crop import CropSettings
-from ferapp.core.detection import DetectorSettings
+from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.errors import FerappError
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
+from ferapp.core.faces.crop import CropSettings
 
 LOOPBACK_NAMES = ("localhost",)
 

@@ -1,7 +1,7 @@
 """Frames from many clients, recognised by a few workers.
 
 Each worker thread owns a detector and a model instance (neither may be used by two
-threads at once); each client owns a :class:`~ferapp.core.recognizer.Recognizer`, whose
+threads at once); each client owns a :class:`~ferapp.core.recognition.recognizer.Recognizer`, whose
 tracker and smoothing follow that client's faces only. A frame borrows a free worker's
 pipeline for the time it takes.
 """
@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.detection import create_detector
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import SourceError
-from ferapp.core.images import decode_image
+from ferapp.core.faces.results import FrameResult
 from ferapp.core.locations import resolve_model_path
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.recognizer import Recognizer
-from ferapp.core.results import FrameResult
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.sources.images import decode_image
 from ferapp.server.config import ServerConfig
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from aiohttp import WSMsgType, web
 
 from ferapp.core.errors import FerappError
-from ferapp.core.export import face_record
+from ferapp.core.output.rows import face_record
 
 HEADER = struct.Struct(">I")
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from ferapp.cli import main as cli_main
-from ferapp.core.colors import color_bgr
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.export import csv_columns
+from ferapp.core.output.colors import color_bgr
+from ferapp.core.output.rows import csv_columns
 from tests import support
 from tests.support import run_cli
 

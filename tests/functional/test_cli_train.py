@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.model_file import ModelInfo, load_keras_model, read_metadata, save_model
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import ModelInfo, load_keras_model, read_metadata, save_model
 from tests.support import (
     ROOT,
     asymmetric_network,

@@ -39,8 +39,9 @@ def test_core_cli_and_trainer_import_and_run_without_qt(tmp_path):
         for package in (ferapp.core, ferapp.cli, trainer):
             for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
-        from ferapp.core.detection import DetectorSettings, create_detector
-        from ferapp.core.sources import open_source
+        from ferapp.core.detect.base import DetectorSettings
+        from ferapp.core.detect.factory import create_detector
+        from ferapp.core.sources.opening import open_source
         frame = next(iter(open_source({str(image)!r})))
         for name in ("yunet", "haar"):
             assert len(create_detector(DetectorSettings(detector=name)).detect(frame.image)) == 1
@@ -71,7 +72,7 @@ def test_a_converted_model_runs_without_importing_tensorflow(tmp_path, happy_mod
         f"""
         import sys
         import numpy as np
-        from ferapp.core.classifier import EmotionClassifier
+        from ferapp.core.model.classifier import EmotionClassifier
         from ferapp.core.locations import find_default_model
         for path in (find_default_model(), {str(happy_model_path)!r}):
             clf = EmotionClassifier.load(path)

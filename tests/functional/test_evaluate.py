@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ferapp.cli import main as cli_main
+from ferapp.core.datasets.fer2013 import load_fer2013_csv
 from ferapp.core.errors import DataError
-from ferapp.core.fer2013 import load_fer2013_csv
-from ferapp.core.metrics import ClassificationReport
+from ferapp.core.evaluation.metrics import ClassificationReport
 from tests.support import write_fer_csv
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from ferapp.cli import main as cli_main
 from ferapp.core.errors import FerappError, InvalidFrameError
-from ferapp.core.model_file import ModelInfo, save_model
+from ferapp.core.model.metadata import ModelInfo, save_model
 from tests import support
 
 Maker = Callable[[Path], Path]
@@ -340,9 +340,10 @@ FRAMES = {
 
 @pytest.mark.parametrize("case", list(FRAMES))
 def test_any_frame_gives_a_result_or_a_clear_error(case, happy_model_path):
-    from ferapp.core.classifier import EmotionClassifier
-    from ferapp.core.detection import DetectorSettings, create_detector
-    from ferapp.core.pipeline import Pipeline
+    from ferapp.core.detect.base import DetectorSettings
+    from ferapp.core.detect.factory import create_detector
+    from ferapp.core.model.classifier import EmotionClassifier
+    from ferapp.core.recognition.pipeline import Pipeline
 
     classifier = EmotionClassifier.load(happy_model_path)
     for name in ("yunet", "haar"):
@@ -401,8 +402,8 @@ def test_bad_options_are_named(argv, named, tmp_path, capsys, happy_model_path, 
 
 
 def test_the_core_refuses_bad_settings_itself():
-    from ferapp.core.crop import CropSettings
-    from ferapp.core.smoothing import FaceTracker
+    from ferapp.core.faces.crop import CropSettings
+    from ferapp.core.faces.tracking import FaceTracker
 
     for make in (lambda: CropSettings(offset_x=float("nan")), lambda: FaceTracker(float("inf"))):
         with pytest.raises(FerappError):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
+from ferapp.core.model.classifier import EmotionClassifier
 from tests import support
 from tests.support import ROOT
 from trainer.run_folder import run_dir

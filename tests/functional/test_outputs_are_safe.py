@@ -106,7 +106,7 @@ def test_an_unwritable_screenshot_is_reported(tmp_path, happy_model_path):
 
 def test_a_model_that_fails_after_the_window_closed_does_not_keep_it_open(tmp_path):
     five = support.constant_model(classes=5)
-    from ferapp.core.model_file import ModelInfo, save_model
+    from ferapp.core.model.metadata import ModelInfo, save_model
 
     model = save_model(five, tmp_path / "five.keras", ModelInfo())
     image = tmp_path / "face.png"

@@ -8,15 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from ferapp.core.errors import DataError
-from ferapp.core.fer2013 import load_fer2013_csv
-from ferapp.core.ferplus import (
+from ferapp.core.datasets.fer2013 import load_fer2013_csv
+from ferapp.core.datasets.ferplus import (
     EMOTIONS_8,
     VOTE_COLUMNS,
     crowd_targets,
     load_votes,
     majority_labels,
 )
+from ferapp.core.errors import DataError
 from tests.support import run_cli, striped_faces, write_csv
 
 
@@ -101,7 +101,9 @@ def crowd_for_striped(n: int, contempt_rows: tuple[int, ...] = ()) -> list[list[
     _, labels = striped_faces(n)
     names = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
     return [
-        votes(contempt=8, neutral=2) if i in contempt_rows else votes(**{names[label]: 9, "unknown": 1})
+        votes(contempt=8, neutral=2)
+        if i in contempt_rows
+        else votes(**{names[label]: 9, "unknown": 1})
         for i, label in enumerate(labels)
     ]
 
@@ -132,7 +134,7 @@ def test_ferapp_train_on_8_crowd_classes_and_evaluate_against_both_label_sets(tm
         "--quiet", "--out", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    from ferapp.core.model_file import read_metadata
+    from ferapp.core.model.metadata import read_metadata
 
     info = read_metadata(out)
     assert info.class_names == EMOTIONS_8 and info.extra["labels"] == "FER+ crowd (majority)"

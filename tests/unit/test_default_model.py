@@ -8,11 +8,12 @@ import zipfile
 import h5py
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.detection import DetectorSettings, create_detector
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.locations import DEFAULT_MODEL_NAME, find_default_model
-from ferapp.core.pipeline import Pipeline
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.recognition.pipeline import Pipeline
 from tests import support
 from tests.support import ROOT
 
@@ -42,8 +43,8 @@ def test_default_model_sees_the_astronaut_smile(detector):
 def test_the_default_model_ships_its_converted_form():
     """So the first start needs no conversion (regenerate with `ferapp convert-model
     models/ferapp-default.keras --into models/runtime` when the model changes)."""
-    from ferapp.core import model_cache
     from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
+    from ferapp.core.model import cache as model_cache
 
     wanted = []
     for name in SHIPPED_MODELS:  # each shipped model: ferapp-default, ferapp-fer2013

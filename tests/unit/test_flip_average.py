@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.model_file import ModelInfo
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import ModelInfo
 from tests.support import asymmetric_network, banded_faces, predict
 from trainer.flip_average import inner_model, is_flip_averaged, with_flip_average
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from ferapp.core.errors import InvalidFrameError, SourceError
-from ferapp.core.frames import as_bgr
-from ferapp.core.sources import (
+from ferapp.core.sources.frames import as_bgr
+from ferapp.core.sources.opening import (
     CameraSource,
     FolderSource,
     ImageSource,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ferapp.core.crop import CropSettings, crop_faces, enlarge_box
-from ferapp.core.detection import DetectorSettings, create_detector
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.detect.factory import create_detector
+from ferapp.core.detect.haar import load_cascade
 from ferapp.core.errors import DetectorError, FerappError
-from ferapp.core.haar import load_cascade
-from ferapp.core.smoothing import iou
+from ferapp.core.faces.crop import CropSettings, crop_faces, enlarge_box
+from ferapp.core.faces.tracking import iou
 from tests import support
 
 

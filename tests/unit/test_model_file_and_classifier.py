@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
-from ferapp.core.model_file import ModelInfo, read_metadata, save_model
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import ModelInfo, read_metadata, save_model
 from tests import support
 
 
@@ -107,7 +107,7 @@ def test_fast_backend_matches_tensorflow_on_a_real_architecture():
 
 
 def test_converted_model_is_cached_and_rebuilt_when_damaged(tmp_path, monkeypatch):
-    from ferapp.core import model_cache
+    from ferapp.core.model import cache as model_cache
 
     monkeypatch.setenv("FERAPP_CACHE_DIR", str(tmp_path / "cache"))
     path = save_model(support.constant_model(winner=4), tmp_path / "sad.keras", ModelInfo())

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.colors import THESIS_PALETTE, color_bgr
-from ferapp.core.detection import DetectorSettings, create_detector
-from ferapp.core.drawing import draw_faces
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.detect.factory import create_detector
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import InvalidFrameError
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.results import FaceResult
+from ferapp.core.faces.results import FaceResult
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.output.colors import THESIS_PALETTE, color_bgr
+from ferapp.core.output.drawing import draw_faces
+from ferapp.core.recognition.pipeline import Pipeline
 from tests import support
 
 

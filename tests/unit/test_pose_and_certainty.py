@@ -8,25 +8,25 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ferapp.core.align import FER2013_FRAMING, aligned_crop, turned_face_matrix, warp_crop
-from ferapp.core.calibration import (
+from ferapp.core.detect.base import Detections
+from ferapp.core.detect.yunet import YuNetDetector
+from ferapp.core.errors import FerappError
+from ferapp.core.faces.align import FER2013_FRAMING, aligned_crop, turned_face_matrix, warp_crop
+from ferapp.core.faces.certainty import Certainty
+from ferapp.core.faces.crop import CropSettings, crop_faces
+from ferapp.core.faces.pose import EYE_RATIO, NOSE_DEPTH, head_pose, pose_bucket
+from ferapp.core.faces.results import FaceResult, FrameResult
+from ferapp.core.model.calibration import (
     apply_temperature,
     expected_calibration_error,
     fit_temperature,
 )
-from ferapp.core.certainty import Certainty
-from ferapp.core.classifier import EmotionClassifier
-from ferapp.core.crop import CropSettings, crop_faces
-from ferapp.core.detection import Detections
-from ferapp.core.drawing import draw_faces, label_text
-from ferapp.core.errors import FerappError
-from ferapp.core.export import csv_columns, face_record, result_rows
-from ferapp.core.model_file import read_metadata, update_metadata
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.pose import EYE_RATIO, NOSE_DEPTH, head_pose, pose_bucket
-from ferapp.core.recognizer import Recognizer
-from ferapp.core.results import FaceResult, FrameResult
-from ferapp.core.yunet import YuNetDetector
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import read_metadata, update_metadata
+from ferapp.core.output.drawing import draw_faces, label_text
+from ferapp.core.output.rows import csv_columns, face_record, result_rows
+from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.recognizer import Recognizer
 from tests.support import face_frame
 
 
@@ -84,7 +84,9 @@ def test_auto_crop_levels_the_eyes_of_a_frontal_face_and_keeps_a_turned_head_who
         if expected == "aligned":
             want = aligned_crop(frame, points, (48, 48), FER2013_FRAMING)
         else:
-            want = warp_crop(frame, turned_face_matrix(points, box, (48, 48), FER2013_FRAMING), (48, 48))
+            want = warp_crop(
+                frame, turned_face_matrix(points, box, (48, 48), FER2013_FRAMING), (48, 48)
+            )
         np.testing.assert_array_equal(auto, want)
         assert not np.array_equal(
             auto, crop_faces(frame, found, (48, 48), CropSettings(rule="box"))[0]
@@ -131,7 +133,9 @@ def test_results_carry_yaw_roll_and_why_a_face_is_uncertain():
     row = result_rows("s", 0, 0.0, FrameResult((unsure,)))[0]
     assert (row["yaw"], row["roll"], row["uncertain"]) == (-42.5, 3.0, "confidence below 40%")
     assert row["happy"] == 0.3 and row["label"] == "happy"  # every probability kept
-    record = face_record(unsure, 0, ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"))
+    record = face_record(
+        unsure, 0, ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    )
     assert record["yaw"] == -42.5 and record["uncertain"].startswith("confidence")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ferapp.core.captures import _is_container_complaint
+from ferapp.core.model.tensorflow_import import is_notice
 from ferapp.core.quiet_stderr import stderr_filtered
-from ferapp.core.tensorflow_import import is_notice
+from ferapp.core.sources.captures import _is_container_complaint
 
 
 def test_only_the_named_lines_are_dropped(capfd):

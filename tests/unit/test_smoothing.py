@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.results import FaceResult
-from ferapp.core.smoothing import FaceTracker, iou
+from ferapp.core.faces.results import FaceResult
+from ferapp.core.faces.tracking import FaceTracker, iou
 
 
 def face(box, winner: int, p: float = 0.9) -> FaceResult:

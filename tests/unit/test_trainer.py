@@ -13,10 +13,10 @@ import keras
 import numpy as np
 import pytest
 
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
-from ferapp.core.model_file import load_keras_model, read_metadata, save_model
+from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.model.metadata import load_keras_model, read_metadata, save_model
 from tests.support import striped_faces
 from trainer import protocol
 from trainer.architectures import (

@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 import skimage.data
 
-from ferapp.core.align import FER2013_FRAMING, alignment_matrix, eye_roll_degrees
-from ferapp.core.crop import CropSettings, crop_faces
-from ferapp.core.detection import DetectorSettings, create_detector
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.detect.factory import create_detector
+from ferapp.core.detect.yunet import YUNET_FILE, YUNET_SHA256, YuNetDetector, load_weights
 from ferapp.core.errors import DetectorError
+from ferapp.core.faces.align import FER2013_FRAMING, alignment_matrix, eye_roll_degrees
+from ferapp.core.faces.crop import CropSettings, crop_faces
 from ferapp.core.locations import resource_path
-from ferapp.core.pipeline import Pipeline
-from ferapp.core.recognizer import Recognizer
-from ferapp.core.yunet import YUNET_FILE, YUNET_SHA256, YuNetDetector, load_weights
+from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.recognizer import Recognizer
 from tests import support
 
 YUNET = DetectorSettings(detector="yunet")
@@ -67,7 +68,7 @@ def replace_width(settings: DetectorSettings, width: int) -> DetectorSettings:
 
 def test_a_written_video_of_several_people(tmp_path):
     """YuNet finds the turned, small and tilted faces of the scene that Haar misses."""
-    from ferapp.core.captures import VideoSource
+    from ferapp.core.sources.captures import VideoSource
 
     video = support.crowd_video(tmp_path / "crowd.avi", n_frames=20)
     counts = {"yunet": 0, "haar": 0}
@@ -98,7 +99,7 @@ def test_aligned_crops_have_level_eyes_where_fer2013_has_them():
 
 
 def test_pipeline_with_yunet_gives_landmarks_and_scores(happy_model_path):
-    from ferapp.core.classifier import EmotionClassifier
+    from ferapp.core.model.classifier import EmotionClassifier
 
     pipeline = Pipeline(create_detector(YUNET), EmotionClassifier.load(happy_model_path))
     faces = pipeline.process(support.face_frame(3)).faces

@@ -10,9 +10,9 @@ import cv2
 import pytest
 
 from ferapp.cli import main as cli_main
-from ferapp.core.colors import UNCERTAIN_RGB, color_bgr
-from ferapp.core.ferplus import EMOTIONS_8
-from ferapp.core.model_file import ModelInfo, save_model
+from ferapp.core.datasets.ferplus import EMOTIONS_8
+from ferapp.core.model.metadata import ModelInfo, save_model
+from ferapp.core.output.colors import UNCERTAIN_RGB, color_bgr
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.settings import load_settings, open_store, save_settings
 from ferapp.server.app import make_app
@@ -89,9 +89,20 @@ def test_an_8_class_model_in_the_csv_and_the_batch_report(tmp_path, contempt_mod
     cv2.imwrite(str(photos / "one.png"), support.face_frame(1))
     video = support.face_video(photos / "clip.avi", n_frames=6)
     out_csv = tmp_path / "faces.csv"
-    assert cli_main(
-        ["analyze", str(video), "--model", str(contempt_model), "--csv", str(out_csv), "--quiet"]
-    ) == 0
+    assert (
+        cli_main(
+            [
+                "analyze",
+                str(video),
+                "--model",
+                str(contempt_model),
+                "--csv",
+                str(out_csv),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with open(out_csv, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {"contempt", "yaw", "roll", "uncertain"} <= set(rows[0])
@@ -125,7 +136,7 @@ async def test_an_8_class_model_and_an_uncertain_face_through_the_web_api(
 
 
 def test_the_training_form_offers_the_crowds_labels_and_passes_them_to_train(qtbot, tmp_path):
-    from ferapp.core.ferplus import LABEL_MODES
+    from ferapp.core.datasets.ferplus import LABEL_MODES
     from ferapp.gui.training_form import LABEL_MODE_TITLES, TrainingForm
 
     form = TrainingForm(tmp_path)

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ferapp.core.classifier import EmotionClassifier
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.locations import find_default_model
+from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.training_form import resume_mismatch

@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ferapp.core.colors import color_bgr
-from ferapp.core.detection import DetectorSettings
+from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.emotions import EMOTIONS
+from ferapp.core.output.colors import color_bgr
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.settings import load_settings, open_store, save_settings
 from tests import support
@@ -168,7 +168,7 @@ def test_a_lost_camera_is_retried_with_a_countdown_and_comes_back(qtbot, window,
     """A capture that stops delivering (as an unplugged camera does) and delivers again."""
     import cv2
 
-    from ferapp.core.captures import CameraSource
+    from ferapp.core.sources.captures import CameraSource
 
     video = support.face_video(tmp_path / "camera.avi", n_frames=10)
     opened: list[int] = []

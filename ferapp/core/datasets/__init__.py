@@ -1,0 +1,1 @@
+"""Labelled faces on disk: FER2013 in the Kaggle layout and the FER+ crowd votes."""

@@ -1,0 +1,1 @@
+"""Finding faces: YuNet or the thesis's Haar cascade behind one interface."""

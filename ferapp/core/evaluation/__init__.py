@@ -1,0 +1,1 @@
+"""Scoring a model: metrics, the confusion matrix and its picture."""

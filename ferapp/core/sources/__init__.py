@@ -1,0 +1,1 @@
+"""Where frames come from: cameras, videos, images and folders, as 8-bit BGR frames."""

@@ -149,12 +149,11 @@ def soak_window(video: Path, seconds: float, tmp: Path) -> None:
 
 
 def soak_analyze(video: Path, seconds: float, tmp: Path) -> None:
-    from ferapp.core.detect.factory import create_detector
     from ferapp.core.locations import resolve_model_path
     from ferapp.core.model.classifier import EmotionClassifier
     from ferapp.core.recognition.analysis import Outputs, analyze_source
-    from ferapp.core.recognition.pipeline import Pipeline
     from ferapp.core.recognition.recognizer import Recognizer
+    from ferapp.core.recognition.settings import RecognitionSettings
     from ferapp.core.sources.captures import VideoSource
 
     classifier = EmotionClassifier.load(resolve_model_path(None))
@@ -164,7 +163,7 @@ def soak_analyze(video: Path, seconds: float, tmp: Path) -> None:
     runs = frames = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        recognizer = Recognizer(Pipeline(create_detector(), classifier), smoothing=0.6)
+        recognizer = Recognizer.from_settings(RecognitionSettings(), classifier)
         with VideoSource(video) as source:
             frames += analyze_source(source, recognizer, outputs).summary.frames
         runs += 1

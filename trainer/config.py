@@ -38,12 +38,28 @@ class TrainConfig:
     flip_average: bool = False  # build test-time flip averaging into the output if it helps
     teacher: str | None = None  # distil: mix this model's answers into the targets
     teacher_weight: float = DEFAULT_TEACHER_WEIGHT  # its share of each target
-    precision: str = "float32"  # or "bfloat16" (mixed: bfloat16 compute, float32 weights)
+    precision: str = "auto"  # float32, or bfloat16 (mixed: bfloat16 compute, float32
+    # weights); auto is resolved before a run starts (a resumed run keeps its own)
     votes: str | None = None  # FER+ crowd votes for a FER2013 CSV: train on the crowd
     labels: str = "crossentropy"  # how votes become targets: majority|probability|crossentropy
     classes: int = 7  # with votes: 7, or 8 keeping contempt
     crowd_weight: float = 1.0  # with votes: the crowd's share of each target (rest: the label)
     extra_data: str | None = None  # an image folder whose faces join the training split
+
+    def command_line(self) -> list[str]:
+        """The `ferapp train` arguments that make this configuration."""
+        args = ["--data", self.data, "--arch", self.arch, "--out", self.out]
+        for name, value in asdict(self).items():
+            if name in ("data", "arch", "out", "augmentation"):
+                continue
+            if name == "teacher_weight" and not self.teacher:
+                continue  # only with a teacher
+            option = "--" + name.replace("_", "-")
+            if value is True:
+                args.append(option)
+            elif value is not None and value is not False:
+                args += [option, repr(value) if isinstance(value, float) else str(value)]
+        return [*args, "--augment", self.augmentation.names()]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,9 +78,9 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise FerappError(f"unknown schedule {self.schedule!r}; choose {', '.join(SCHEDULES)}")
-        if self.precision not in PRECISIONS[1:]:  # "auto" is resolved before a run is set up
+        if self.precision not in PRECISIONS:
             raise FerappError(
-                f"unknown precision {self.precision!r}; choose {', '.join(PRECISIONS[1:])}"
+                f"unknown precision {self.precision!r}; choose {', '.join(PRECISIONS)}"
             )
         checks = (
             ("--epochs", self.epochs, 1 <= self.epochs <= 100_000, "at least 1"),

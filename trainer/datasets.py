@@ -19,9 +19,7 @@ from ferapp.core.datasets.ferplus import class_names, crowd_targets, load_votes,
 from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import DataError
 from ferapp.core.sources.images import IMAGE_SUFFIXES
-
-TRAIN_NAMES = ("train", "training")
-VAL_NAMES = ("val", "valid", "validation", "publictest", "test")
+from trainer.dataset_counts import TRAIN_NAMES, VAL_NAMES, held_out
 
 
 @dataclass
@@ -179,7 +177,7 @@ def _stratified_split(labels: np.ndarray, fraction: float, seed: int):
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         rng.shuffle(idx)
-        val_idx.extend(idx[: max(1, round(len(idx) * fraction))] if len(idx) > 1 else [])
+        val_idx.extend(idx[: held_out(len(idx), fraction)])
     val_mask = np.zeros(len(labels), bool)
     val_mask[val_idx] = True
     return np.flatnonzero(~val_mask), np.flatnonzero(val_mask)

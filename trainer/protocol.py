@@ -127,6 +127,23 @@ class TrainEvent:
     def to_line(self) -> str:
         return EVENT_PREFIX + json.dumps(asdict(self))
 
+    def text(self) -> str:
+        """The event as one line for a person (the terminal and the window's log)."""
+        if self.kind == "epoch":
+            lg = self.logs
+            return (
+                f"epoch {self.epoch}/{self.epochs}: loss {lg.get('loss', 0):.4f}, "
+                f"accuracy {lg.get('accuracy', 0):.4f}, validation loss "
+                f"{lg.get('val_loss', 0):.4f}, validation accuracy "
+                f"{lg.get('val_accuracy', 0):.4f}, learning rate "
+                f"{lg.get('learning_rate', 0):.2e} ({lg.get('seconds', 0):.0f} s)"
+            )
+        if self.kind == "batch":
+            return f"epoch {self.epoch}/{self.epochs}, batch {self.batch}/{self.batches}"
+        if self.kind == "end":
+            return f"run {self.message or 'ended'}"
+        return self.message
+
     @classmethod
     def from_line(cls, line: str) -> TrainEvent | None:
         """The event a line carries, or None for any other line (or a garbled one)."""

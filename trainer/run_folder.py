@@ -128,7 +128,7 @@ class RunFolder:
 
         Paths are the same when they name the same file; the teacher's share counts only
         when both runs have a teacher; a run saved before an augmentation existed had it off;
-        a precision of None (auto) accepts the saved one.
+        a precision of auto (or None) accepts the saved one.
         """
         saved = state.get("config", {})
         found = []
@@ -140,7 +140,7 @@ class RunFolder:
                 was = Augmentation(**was)
             if key == "teacher_weight" and not (saved.get("teacher") and config.teacher):
                 continue
-            if key == "precision" and now is None:  # auto: a resumed run keeps its own
+            if key == "precision" and now in (None, "auto"):  # a resumed run keeps its own
                 continue
             if not _same(key, was, now):
                 found.append((key, was, now))

@@ -8,20 +8,19 @@ atomically. The passes that may replace it at the end are in :mod:`trainer.finis
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from ferapp.core.errors import FerappError
-from ferapp.core.model.metadata import ModelInfo, load_keras_model, read_architecture, save_model
+from ferapp.core.model.metadata import ModelInfo, read_architecture, save_model
 from ferapp.core.model.safety import check_architecture_is_safe
-from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE, can_train, guard_active
+from trainer import can_train, guard_active
 from trainer.architectures import build, has_strided_convolution, with_dtype_policy
 from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage
@@ -37,10 +36,10 @@ from trainer.finishing import (
     validation_report,
     write_summary,
 )
-from trainer.flip_average import inner_model
 from trainer.precision import resolve_precision
 from trainer.protocol import TrainEvent
 from trainer.run_folder import RunFolder
+from trainer.starting import label_source, load_initial_weights, unguarded
 
 
 class Trainer:
@@ -53,6 +52,8 @@ class Trainer:
         on_event: Callable[[TrainEvent], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
+        if config.precision == "auto":  # as `ferapp train` resolves it for a new run
+            config = replace(config, precision=resolve_precision("auto", config.arch))
         self.config = config.validated()
         self.splits = splits
         self.on_event = on_event or (lambda event: None)
@@ -76,7 +77,7 @@ class Trainer:
             input_size=(h, w),
             channels=1,
             pixel_scaling="raw",
-            extra={"architecture": config.arch, **_label_source(config)},
+            extra={"architecture": config.arch, **label_source(config)},
         )
 
     def emit(self, event: TrainEvent) -> None:
@@ -100,7 +101,8 @@ class Trainer:
         val = logs.get("val_accuracy", -1.0)
         if val > self.best_val:
             self.best_val, self.best_epoch = val, epoch
-            save_model(_without_optimizer(model), self.out, self.info)
+            float32 = with_dtype_policy(model, "float32")  # and no optimizer state
+            save_model(float32, self.out, self.info)
         if self.config.average_last and epoch > self.config.epochs - self.config.average_last:
             self.average.add(model.get_weights())
             # A new file per epoch, named in the state written after it: a run killed in
@@ -111,19 +113,10 @@ class Trainer:
         self.folder.write_metrics(self.history)
         self._save_state(epoch)
         self.folder.remove_averages_except(self.average_file)
-        self.emit(
-            TrainEvent(
-                "epoch",
-                epoch,
-                self.config.epochs,
-                self.batches,
-                self.batches,
-                logs,
-                time.perf_counter() - self.started,
-            )
-        )
+        elapsed = time.perf_counter() - self.started
+        c = self.config
+        self.emit(TrainEvent("epoch", epoch, c.epochs, self.batches, self.batches, logs, elapsed))
 
-    # ------------------------------------------------------------------ run
     def _compile(self, model: keras.Model) -> None:
         c = self.config
         model.compile(
@@ -134,14 +127,9 @@ class Trainer:
 
     def _callbacks(self) -> list[keras.callbacks.Callback]:
         # the schedule first: a halving is then in the optimizer state the checkpoint saves
+        c, stop = self.config, self.should_stop
         reporter = EpochReporter(
-            self.config.epochs,
-            self.batches,
-            self.started,
-            self.emit,
-            self.end_epoch,
-            self.should_stop,
-            self._cancel,
+            c.epochs, self.batches, self.started, self.emit, self.end_epoch, stop, self._cancel
         )
         return [*schedule_callbacks(self.config, list(self.history)), reporter]
 
@@ -158,7 +146,7 @@ class Trainer:
         """
         c = self.config
         if not can_train(c.arch):
-            raise _unguarded(c.arch)
+            raise unguarded(c.arch)
         if c.precision == "bfloat16":
             resolve_precision(c.precision, c.arch)  # FerappError where bfloat16 cannot run
         state = self.folder.state_to_continue(resume, self.config)
@@ -168,7 +156,7 @@ class Trainer:
         try:
             model, initial_epoch = self._start_model(state)
             if has_strided_convolution(model) and not guard_active():
-                raise _unguarded(c.arch)
+                raise unguarded(c.arch)
         except BaseException:
             if state is None:
                 self.folder.remove_if_empty()
@@ -209,7 +197,7 @@ class Trainer:
         candidate = Candidate(self.out, self.info, self.splits, self.best_val)
         if self.average.count >= 2:
             self.averaged = finish_average(
-                candidate, _without_optimizer(model), self.average, self.say
+                candidate, with_dtype_policy(model, "float32"), self.average, self.say
             )
         if c.flip_average and self.out.is_file():
             self.flipped = finish_flip(candidate, self.say) or (state or {}).get("flip_average")
@@ -280,7 +268,7 @@ class Trainer:
                 precision=c.precision,
             )
             if c.init_from:
-                _load_initial_weights(model, Path(c.init_from))
+                load_initial_weights(model, Path(c.init_from))
             self._compile(model)
             return model, 0
         checkpoint = self.folder.checkpoint
@@ -297,53 +285,3 @@ class Trainer:
         # Start the seeds where an uninterrupted run would be, more or less.
         keras.utils.set_random_seed(c.seed + initial_epoch)
         return model, initial_epoch
-
-
-def _load_initial_weights(model: keras.Model, source: Path) -> None:
-    """Copy the weights of the model file ``source`` into ``model`` (a warm start).
-
-    The file is checked like any user model before Keras reads it; its layers must have
-    the same shapes as ``model``'s, otherwise the run stops with a clear message.
-    """
-    try:
-        donor = inner_model(load_keras_model(source))
-    except FerappError as exc:
-        raise FerappError(f"--init-from: {exc}") from exc
-    ours = [w.shape for w in model.get_weights()]
-    theirs = [w.shape for w in donor.get_weights()]
-    if ours != theirs:
-        raise FerappError(
-            f"--init-from: {source} has a different architecture "
-            f"({donor.count_params():,} parameters in {len(theirs)} arrays; this run's "
-            f"model has {model.count_params():,} in {len(ours)})"
-        )
-    model.set_weights(donor.get_weights())
-
-
-def _label_source(config: TrainConfig) -> dict[str, Any]:
-    """What the model's labels come from, kept in the file for its card and the About box."""
-    if config.votes is None:
-        return {}
-    if config.crowd_weight < 1:
-        return {"labels": f"FER2013 mixed with the FER+ crowd ({config.crowd_weight:g})"}
-    return {"labels": f"FER+ crowd ({config.labels})"}
-
-
-def _without_optimizer(model: keras.Model) -> keras.Model:
-    """A float32 copy with the same weights and no optimizer state, for the model saved
-    for use (a run in mixed bfloat16 included)."""
-    return with_dtype_policy(model, "float32")
-
-
-def _unguarded(arch: str) -> FerappError:
-    isa = os.environ.get(ONEDNN_ISA_VARIABLE)
-    why = (
-        f"here {ONEDNN_ISA_VARIABLE} is {isa}, set before ferapp could set it"
-        if isa and isa != ONEDNN_GUARD_ISA
-        else "here TensorFlow was loaded first"
-    )
-    return FerappError(
-        f"{arch} has a stride-2 convolution, which crashes oneDNN's AVX-512 training "
-        f"kernels: it must train with {ONEDNN_ISA_VARIABLE}={ONEDNN_GUARD_ISA}, set before "
-        f"TensorFlow loads (as ferapp train does by calling trainer.prepare_training); {why}"
-    )

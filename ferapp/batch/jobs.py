@@ -10,15 +10,14 @@ from __future__ import annotations
 import glob
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.errors import FerappError, SourceError
-from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
-from ferapp.core.faces.crop import CropSettings
 from ferapp.core.recognition.analysis import Outputs, analyze_source
+from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.recognition.settings import RecognitionSettings
 from ferapp.core.sources.opening import VIDEO_SUFFIXES, open_source
 
 RESULT_VERSION = 2  # 2: yaw, roll and uncertain in every face's result
@@ -30,27 +29,17 @@ class BatchSettings:
 
     model: str
     model_sha256: str
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
-    crop: CropSettings = field(default_factory=CropSettings)
-    smoothing: float = 0.6
+    recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
     csv: bool = True
     annotate: bool = False
     timeline: bool = True
-    landmarks: bool = False
-    min_confidence: float | None = None  # None: the model's calibrated threshold
-    max_yaw: float = DEFAULT_MAX_YAW
 
     def fingerprint(self) -> dict[str, Any]:
         """What makes two runs' results the same (not where they are written)."""
         return {
             "version": RESULT_VERSION,
             "model_sha256": self.model_sha256,
-            "detector": asdict(self.detector),
-            "crop": asdict(self.crop),
-            "smoothing": self.smoothing,
-            "landmarks": self.landmarks,
-            "min_confidence": self.min_confidence,
-            "max_yaw": self.max_yaw,
+            **self.recognition.fingerprint(),
         }
 
 
@@ -145,7 +134,7 @@ def finished(job: Job, settings: BatchSettings) -> JobResult | None:
     )  # fmt: skip
 
 
-_PIPELINES: dict[tuple, Any] = {}  # per worker process: loaded once, used by every job
+_RECOGNIZERS: dict[tuple, Recognizer] = {}  # per worker process: loaded once, used by every job
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
@@ -170,13 +159,12 @@ def keep_frames_on_the_heap() -> None:
         pass
 
 
-def _pipeline(settings: BatchSettings):
-    from ferapp.core.detect.factory import create_detector
+def _recognizer(settings: BatchSettings) -> Recognizer:
+    """This worker's recognizer for these settings, made once and kept for later jobs."""
     from ferapp.core.model.classifier import EmotionClassifier
-    from ferapp.core.recognition.pipeline import Pipeline
 
-    key = (settings.model, settings.model_sha256, settings.detector, settings.crop)
-    if key not in _PIPELINES:
+    key = (settings.model, settings.model_sha256, settings.recognition)
+    if key not in _RECOGNIZERS:
         import cv2
 
         # One worker, one core: OpenCV's own threads would fight the other workers'
@@ -184,16 +172,16 @@ def _pipeline(settings: BatchSettings):
         cv2.setNumThreads(1)
         keep_frames_on_the_heap()
         classifier = EmotionClassifier.load(settings.model, threads=1)
-        _PIPELINES[key] = Pipeline(create_detector(settings.detector), classifier, settings.crop)
-    return _PIPELINES[key]
+        _RECOGNIZERS[key] = Recognizer.from_settings(settings.recognition, classifier)
+    recognizer = _RECOGNIZERS[key]
+    recognizer.tracking.reset()
+    return recognizer
 
 
 def run_job(job: Job, settings: BatchSettings) -> JobResult:
     """Analyse one source into its result files (in whatever process runs this)."""
     import os
     import socket
-
-    from ferapp.core.recognition.recognizer import Recognizer
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     done = finished(job, settings)
@@ -202,17 +190,12 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
         return done
     started = time.perf_counter()
     try:
-        recognizer = Recognizer(
-            _pipeline(settings),
-            smoothing=settings.smoothing,
-            min_confidence=settings.min_confidence,
-            max_yaw=settings.max_yaw,
-        )
+        recognizer = _recognizer(settings)
         outputs = Outputs(
             csv=job.path(".csv") if settings.csv else None,
             json=job.path(".json"),
             annotate=job.path(".annotated.mp4") if settings.annotate else None,
-            landmarks=settings.landmarks,
+            landmarks=settings.recognition.landmarks,
         )
         header = {
             "source": job.source,

@@ -34,7 +34,7 @@ def shares(result: JobResult, names: Sequence[str] = EMOTIONS) -> dict[str, floa
     return {e: (result.per_emotion.get(e, 0) / total if total else 0.0) for e in names}
 
 
-def write_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) -> Path:
+def write_batch_summary(out: Path, jobs: Sequence[Job], results: Sequence[JobResult]) -> Path:
     """summary.csv, summary.json and report.html in ``out``; returns the report's path."""
     rows = []
     names = emotion_names(results)

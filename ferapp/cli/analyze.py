@@ -10,18 +10,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ferapp.cli.options import (
-    add_certainty_options,
-    add_detector_options,
     add_model_options,
-    crop_settings,
-    detector_settings,
+    add_recognition_options,
     load_classifier,
+    recognition_settings,
 )
-from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.tracking import MAX_SMOOTHING, check_smoothing
 from ferapp.core.recognition.analysis import Outputs, analyze_source
-from ferapp.core.recognition.pipeline import Pipeline
 from ferapp.core.recognition.recognizer import Recognizer
 from ferapp.core.sources.opening import open_source
 
@@ -59,13 +54,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="stop after this many frames (0 = all; a camera runs until Ctrl-C)",
     )
-    p.add_argument(
-        "--smooth",
-        type=float,
-        default=0.0,
-        help="for videos and cameras: average each face's probabilities over frames "
-        f"(0 = off, 0.6 = moderate, at most {MAX_SMOOTHING}; faces are tracked by position)",
-    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     batch = p.add_argument_group(
         "batch",
@@ -89,8 +77,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     batch.add_argument("--no-timeline", action="store_true", help="no timeline pictures")
     add_model_options(p)
-    add_certainty_options(p)
-    add_detector_options(p)
+    add_recognition_options(p)
     p.set_defaults(run=run)
 
 
@@ -105,18 +92,9 @@ def looks_like_batch(spec: str) -> bool:
 
 
 def build_recognizer(args: argparse.Namespace) -> Recognizer:
-    """The model, detector, crop and smoothing the options name (checked before any work)."""
-    smoothing = check_smoothing(args.smooth)
-    detector = create_detector(detector_settings(args))
-    classifier = load_classifier(args)
-    pipeline = Pipeline(detector, classifier, crop_settings(args))
-    return Recognizer(
-        pipeline,
-        smoothing=smoothing,
-        landmarks=args.landmarks,
-        min_confidence=args.min_confidence,
-        max_yaw=args.max_yaw,
-    )
+    """The model and the recognition the options name (checked before any work)."""
+    settings = recognition_settings(args)
+    return Recognizer.from_settings(settings, load_classifier(args))
 
 
 def run(args: argparse.Namespace) -> int:

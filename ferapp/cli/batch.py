@@ -9,12 +9,11 @@ import time
 from tqdm import tqdm
 
 from ferapp.batch.jobs import BatchSettings, JobResult, expand_sources, plan
-from ferapp.batch.report import write_summary
+from ferapp.batch.report import write_batch_summary
 from ferapp.batch.runners import run_local, run_on_cluster
-from ferapp.cli.options import crop_settings, detector_settings
+from ferapp.cli.options import recognition_settings
 from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.tracking import check_smoothing
 from ferapp.core.locations import resolve_model_path
 from ferapp.core.model.cache import file_digest
 from ferapp.core.model.metadata import read_metadata
@@ -26,20 +25,15 @@ def batch_settings(args: argparse.Namespace) -> BatchSettings:
     if not model.is_file():
         raise FerappError(f"model file not found: {model}")
     read_metadata(model)  # a file that is not a model is refused now, not in every worker
-    detector = detector_settings(args)
-    create_detector(detector)  # a broken detector file too
+    recognition = recognition_settings(args)
+    create_detector(recognition.detector)  # a broken detector file too
     return BatchSettings(
         model=str(model.resolve()),
         model_sha256=file_digest(model),
-        detector=detector,
-        crop=crop_settings(args),
-        smoothing=check_smoothing(args.smooth),
+        recognition=recognition,
         csv=True,
         annotate=args.annotate_videos,
         timeline=not args.no_timeline,
-        landmarks=args.landmarks,
-        min_confidence=args.min_confidence,
-        max_yaw=args.max_yaw,
     )
 
 
@@ -83,7 +77,7 @@ def run_batch(args: argparse.Namespace) -> int:
     final = [
         r or JobResult(j.source, j.name, "not run") for j, r in zip(jobs, results, strict=True)
     ]
-    report = write_summary(args.out, jobs, final)
+    report = write_batch_summary(args.out, jobs, final)
     counts = {s: sum(r.status.startswith(s) for r in final) for s in ("done", "skipped", "failed")}
     elapsed = time.perf_counter() - started
     print(

@@ -12,11 +12,14 @@ from ferapp.core.detect.base import (
     PARAMETERS,
     DetectorSettings,
 )
+from ferapp.core.errors import UnknownScalingError
 from ferapp.core.faces.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE
 from ferapp.core.faces.crop import CROP_RULES, CropSettings
+from ferapp.core.faces.tracking import MAX_SMOOTHING
 from ferapp.core.locations import SHIPPED_MODELS, resolve_model_path
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.model.metadata import PIXEL_SCALINGS, parse_class_names
+from ferapp.core.recognition.settings import DEFAULT_SMOOTHING, RecognitionSettings
 
 
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -46,7 +49,33 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
     )
 
 
-def add_certainty_options(parser: argparse.ArgumentParser) -> None:
+def add_recognition_options(parser: argparse.ArgumentParser) -> None:
+    """Smoothing, uncertainty limits, detector and crop: what :func:`recognition_settings` reads."""
+    parser.add_argument(
+        "--smooth",
+        type=float,
+        default=DEFAULT_SMOOTHING,
+        help="for videos and cameras: average each face's probabilities over frames "
+        f"(0 = off, default {DEFAULT_SMOOTHING}, at most {MAX_SMOOTHING}; faces are tracked "
+        "by position)",
+    )
+    _add_certainty_options(parser)
+    _add_detector_options(parser)
+
+
+def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
+    """The recognition the options name, checked (before any work)."""
+    return RecognitionSettings(
+        detector=detector_settings(args),
+        crop=crop_settings(args),
+        smoothing=args.smooth,
+        min_confidence=args.min_confidence,
+        max_yaw=args.max_yaw,
+        landmarks=getattr(args, "landmarks", False),
+    )
+
+
+def _add_certainty_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("uncertain faces")
     group.add_argument(
         "--min-confidence",
@@ -67,14 +96,18 @@ def add_certainty_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_classifier(args: argparse.Namespace) -> EmotionClassifier:
+    """The classifier ``--model`` names, with this command's flags in its messages."""
     path = resolve_model_path(args.model)
     names = parse_class_names(args.class_names) if args.class_names else None
-    return EmotionClassifier.load(
-        path, pixel_scaling=args.pixel_scaling, class_names=names, quantize=not args.float32
-    )
+    try:
+        return EmotionClassifier.load(
+            path, pixel_scaling=args.pixel_scaling, class_names=names, quantize=not args.float32
+        )
+    except UnknownScalingError as exc:
+        raise UnknownScalingError(f"{exc} with --pixel-scaling raw|unit|symmetric") from None
 
 
-def add_detector_options(parser: argparse.ArgumentParser) -> None:
+def _add_detector_options(parser: argparse.ArgumentParser) -> None:
     d = DetectorSettings()
     c = CropSettings()
     group = parser.add_argument_group(

@@ -6,14 +6,8 @@ import argparse
 import os
 import sys
 
-from ferapp.cli.options import (
-    add_certainty_options,
-    add_detector_options,
-    crop_settings,
-    detector_settings,
-)
+from ferapp.cli.options import add_recognition_options, recognition_settings
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.tracking import check_smoothing
 from ferapp.server.config import Limits, ServerConfig, access_token, is_loopback
 
 
@@ -37,7 +31,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="model file (.keras or .h5) or a shipped model's name (ferapp-fer2013); "
         "default: the shipped default model",
     )
-    p.add_argument("--smooth", type=float, default=0.6, help="per-face smoothing, 0 = off")
     p.add_argument(
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="frames recognised at once"
     )
@@ -45,8 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-fps", type=float, default=Limits.max_fps, help="frames per second per client"
     )
-    add_certainty_options(p)
-    add_detector_options(p)
+    add_recognition_options(p)
     p.set_defaults(run=run)
 
 
@@ -62,11 +54,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         port=args.port,
         token=access_token(args.host, args.token),
         model=args.model,
-        detector=detector_settings(args),
-        crop=crop_settings(args),
-        smoothing=check_smoothing(args.smooth),
-        min_confidence=args.min_confidence,
-        max_yaw=args.max_yaw,
+        recognition=recognition_settings(args),
         workers=args.workers,
         limits=Limits(max_clients=args.max_clients, max_fps=args.max_fps),
     )

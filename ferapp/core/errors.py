@@ -21,6 +21,10 @@ class ModelError(FerappError):
     """A model file is missing, unsafe, broken or does not fit the task."""
 
 
+class UnknownScalingError(ModelError):
+    """A model file without ferapp metadata, loaded without saying its pixel scaling."""
+
+
 class DataError(FerappError):
     """A dataset file is missing or malformed."""
 

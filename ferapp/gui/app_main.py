@@ -23,11 +23,11 @@ def self_test() -> int:
     import numpy as np
 
     from ferapp.core.detect.base import DETECTOR_NAMES, DetectorSettings
-    from ferapp.core.detect.factory import create_detector
     from ferapp.core.errors import FerappError
     from ferapp.core.locations import resolve_model_path
     from ferapp.core.model.classifier import EmotionClassifier
-    from ferapp.core.recognition.pipeline import Pipeline
+    from ferapp.core.recognition.recognizer import Recognizer
+    from ferapp.core.recognition.settings import RecognitionSettings
     from ferapp.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -36,7 +36,8 @@ def self_test() -> int:
         classifier = EmotionClassifier.load(model)
         frame = np.full((480, 640, 3), 128, np.uint8)
         for name in DETECTOR_NAMES:
-            Pipeline(create_detector(DetectorSettings(detector=name)), classifier).process(frame)
+            settings = RecognitionSettings(detector=DetectorSettings(detector=name))
+            Recognizer.from_settings(settings, classifier).process(frame)
         # the classifier itself, on one face-sized crop
         probs = classifier.classify(np.full((1, *classifier.input_size), 128, np.uint8))
         window = MainWindow(settings_dir=None)

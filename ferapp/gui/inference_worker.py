@@ -13,18 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ferapp.core.detect.base import DetectorSettings
-from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
-from ferapp.core.faces.crop import CropSettings
 from ferapp.core.faces.results import FrameResult
 from ferapp.core.locations import ferapp_command, resolve_model_path
 from ferapp.core.model.classifier import EmotionClassifier
-from ferapp.core.output.colors import RGB
 from ferapp.core.output.writers import Recorder
-from ferapp.core.recognition.pipeline import Pipeline
 from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.recognition.settings import RecognitionSettings
 from ferapp.core.sources.handoff import LatestOnly
 from ferapp.gui.camera_worker import Captured
 from ferapp.gui.threads import lower_thread_priority
@@ -40,19 +35,6 @@ class Recognised:
     dropped: int
     infer_ms: float
     class_names: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class RecognitionSettings:
-    """What the Live view's recogniser uses, as the settings dialog edits it."""
-
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
-    crop: CropSettings = field(default_factory=CropSettings)
-    palette: dict[str, RGB] | None = None
-    smoothing: float = 0.6
-    landmarks: bool = False
-    min_confidence: float | None = None  # None: the model's calibrated threshold
-    max_yaw: float = DEFAULT_MAX_YAW
 
 
 class InferenceWorker(QObject):
@@ -116,39 +98,17 @@ class InferenceWorker(QObject):
             self.recognizer.pipeline.classifier = self._classifier
 
     def _apply_settings(self, settings: RecognitionSettings) -> None:
-        previous = self.settings
-        self.settings = settings
-        recognizer = self.recognizer
-        if recognizer is None or settings.detector != recognizer.pipeline.detector.settings:
-            try:
-                detector = create_detector(settings.detector)
-            except FerappError as exc:
-                self.detector_failed.emit(str(exc))
-                if recognizer is None:
-                    return
-                self.settings = previous
-                detector = recognizer.pipeline.detector
-        else:
-            detector = recognizer.pipeline.detector
-        if recognizer is None:
-            with self._lock:
-                self.recognizer = Recognizer(
-                    Pipeline(detector, self._classifier, settings.crop),
-                    smoothing=settings.smoothing,
-                    palette=settings.palette,
-                    landmarks=settings.landmarks,
-                    recorders=self._recorders,
-                    min_confidence=settings.min_confidence,
-                    max_yaw=settings.max_yaw,
-                )
+        try:
+            if self.recognizer is None:
+                recognizer = Recognizer.from_settings(settings, self._classifier, self._recorders)
+                with self._lock:
+                    self.recognizer = recognizer
+            else:
+                self.recognizer.apply(settings)
+        except FerappError as exc:  # the previous detector stays
+            self.detector_failed.emit(str(exc))
             return
-        recognizer.pipeline.detector = detector
-        recognizer.pipeline.crop = settings.crop
-        recognizer.palette = settings.palette
-        recognizer.landmarks = settings.landmarks
-        recognizer.min_confidence = settings.min_confidence
-        recognizer.max_yaw = settings.max_yaw
-        recognizer.set_smoothing(settings.smoothing)
+        self.settings = settings
 
     def _load_model(self, path: str) -> None:
         try:

@@ -1,16 +1,17 @@
 """The Live tab: the annotated frame, probability bars, and the two workers that feed them.
 
 It owns the camera worker (reads frames at the source's pace) and the inference worker
-(recognises the newest), each on its own thread, and only paints what they emit."""
+(recognises the newest), each on its own thread, and only paints what they emit: the
+frame on every result, the bars and the readout at a readable rate (a display timer
+pulls the newest result). What the source is doing lives in a Qt-free LiveState."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ferapp.core.errors import FerappError
@@ -23,24 +24,14 @@ from ferapp.core.sources.images import write_image
 from ferapp.core.sources.opening import open_source
 from ferapp.gui.camera_worker import RETRY_SECONDS, CameraWorker, Captured
 from ferapp.gui.frame_view import FrameView
-from ferapp.gui.inference_worker import InferenceWorker, Recognised, RecognitionSettings
+from ferapp.gui.inference_worker import InferenceWorker, Recognised
+from ferapp.gui.live_state import LiveState, Shown
 from ferapp.gui.probability_bars import ProbabilityBars
 from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_worker, stop_worker
 from ferapp.gui.widgets import sentence
 
-
-def recognition_settings(settings: AppSettings) -> RecognitionSettings:
-    """What the recogniser needs of the window's settings."""
-    return RecognitionSettings(
-        detector=settings.detector,
-        crop=settings.crop,
-        palette=resolve_palette(settings.colors),
-        smoothing=settings.smoothing,
-        landmarks=settings.landmarks,
-        min_confidence=settings.min_confidence,
-        max_yaw=settings.max_yaw,
-    )
+DISPLAY_INTERVAL_S = 0.2  # bars and readout: five refreshes a second are easy to read
 
 
 class LiveTab(QWidget):
@@ -59,11 +50,7 @@ class LiveTab(QWidget):
         self.camera_thread = None
         self.recorder: ResultCsvWriter | None = None
         self.last: Recognised | None = None
-        self.paused = False
-        self.source_name = ""
-        self.source_kind = ""
-        self.state = "starting"  # playing, paused, ended, lost, failed
-        self.skipped: list[str] = []  # files of a folder that could not be read
+        self.flow = LiveState()
         self.model_name = ""
         self.model_error = ""
         self.ready = False
@@ -71,9 +58,13 @@ class LiveTab(QWidget):
         self._pending_source: str | None = None
         self.open_source: Callable[[str], FrameSource] = open_source  # tests put in fakes
         self.retry_seconds = RETRY_SECONDS  # before a lost camera is tried again
-        self._paint_times: deque[float] = deque(maxlen=30)
         self.frames_painted = 0
-        self._fps = 0.0
+        self.display_interval_s = DISPLAY_INTERVAL_S  # 0: bars and readout on every frame
+        self._shown_on_bars: Recognised | None = None
+        self._display_timer = QTimer(self)
+        self._display_timer.setInterval(int(DISPLAY_INTERVAL_S * 1000))
+        self._display_timer.timeout.connect(self.refresh_display)
+        self._display_timer.start()
 
         self.view = FrameView()
         self.bars = ProbabilityBars()
@@ -87,15 +78,21 @@ class LiveTab(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-        self.inference = InferenceWorker(
-            self.slot, recognition_settings(settings), settings.model_path
-        )
+        self.inference = InferenceWorker(self.slot, settings.recognition(), settings.model_path)
         self.inference.recognised.connect(self.on_recognised)
         self.inference.model_loaded.connect(self.on_model_loaded)
         self.inference.model_failed.connect(self.on_model_failed)
         self.inference.detector_failed.connect(self.on_detector_failed)
         self.inference_thread = start_worker(self.inference, "ferapp-inference")
         self.view.set_message("Starting...")
+
+    @property
+    def paused(self) -> bool:
+        return self.flow.paused
+
+    @property
+    def source_name(self) -> str:
+        return self.flow.source_name
 
     # ------------------------------------------------------------------ sources
     def start_source(self, spec: str) -> None:
@@ -117,7 +114,7 @@ class LiveTab(QWidget):
         self.camera = CameraWorker(
             spec, self.slot, self.settings.mirror, self.open_source, self.retry_seconds
         )
-        self.camera.set_paused(self.paused)
+        self.camera.set_paused(self.flow.paused)
         self.camera.opened.connect(self.on_source_opened)
         self.camera.failed.connect(self.on_source_failed)
         self.camera.ended.connect(self.on_source_ended)
@@ -135,14 +132,11 @@ class LiveTab(QWidget):
 
     # ------------------------------------------------------------------ worker signals
     def on_source_opened(self, name: str, kind: str) -> None:
-        self.source_name = Path(name).name or name
-        self.source_kind = kind
-        self.skipped = []
-        self.state = "paused" if self.paused else "playing"
+        self.flow.opened(name, kind)
         self.view.set_message("")
 
     def on_source_failed(self, message: str) -> None:
-        self.state = "failed"
+        self.flow.stopped("failed")
         self._show_readout()
         self.view.clear()
         self.view.set_message(
@@ -153,16 +147,17 @@ class LiveTab(QWidget):
 
     def on_source_ended(self, why: str) -> None:
         """Keep the last frame on screen, with a small note and the next step."""
-        self.state = "ended"
+        self.flow.stopped("ended")
         self._show_readout()
-        skipped = f" Skipped {len(self.skipped)} unreadable file(s)." if self.skipped else ""
+        count = len(self.flow.skipped)
+        skipped = f" Skipped {count} unreadable file(s)." if count else ""
         self.view.set_message(
             f"{why.capitalize()}.{skipped} Open another source from the File menu."
         )
         self.message.emit(why.capitalize() + "." + skipped, 0)
 
     def on_camera_lost(self, message: str) -> None:
-        self.state = "lost"
+        self.flow.stopped("lost")
         self._show_readout()
         self.view.set_message(f"{message[0].upper()}{message[1:]}.")
         self.message.emit(message[0].upper() + message[1:], 0)
@@ -176,7 +171,7 @@ class LiveTab(QWidget):
         self.view.set_message(text)
 
     def on_file_skipped(self, name: str, why: str) -> None:
-        self.skipped.append(f"{name}: {why}")
+        self.flow.skipped.append(f"{name}: {why}")
         self.message.emit(f"Skipped {name}: {why}", 10000)
 
     def reconnect_camera(self) -> None:
@@ -212,45 +207,34 @@ class LiveTab(QWidget):
         self.message.emit(f"Face detector not changed: {sentence(message)}", 15000)
 
     def on_recognised(self, item: Recognised) -> None:
-        """Paint the newest result: the only work the UI thread does per frame."""
+        """Paint the newest frame: the only work the UI thread does on every result."""
         self.last = item
         self.frames_painted += 1
         self.view.set_frame(item.annotated)
-        self.bars.show_faces(item.result.faces, item.class_names)
         now = time.perf_counter()
-        self._paint_times.append(now)
-        latency_ms = (now - item.captured.captured_at) * 1e3
-        fps = (
-            (len(self._paint_times) - 1) / (self._paint_times[-1] - self._paint_times[0])
-            if len(self._paint_times) > 1
-            else 0.0
+        self.flow.painted(
+            Shown(item.captured.name, item.infer_ms, len(item.result.faces), item.dropped), now
         )
-        if self.state in ("lost", "starting"):
-            self.state = "playing"
-        self._fps = fps
-        self._show_readout()
-        self.painted.emit(latency_ms)
+        if self.display_interval_s <= 0:
+            self.refresh_display()
+        self.painted.emit((now - item.captured.captured_at) * 1e3)
+
+    def refresh_display(self) -> None:
+        """Show the newest result's bars and the readout (the display timer calls this)."""
+        item = self.last
+        if item is not None and item is not self._shown_on_bars:
+            self._shown_on_bars = item
+            self.bars.show_faces(item.result.faces, item.class_names)
+            self._show_readout()
 
     def _show_readout(self) -> None:
-        """What flows: the picture's name, rate, model time, faces; or why nothing flows."""
-        item = self.last
-        name = item.captured.name if item and self.source_kind == "folder" else self.source_name
-        if self.state == "playing" and item is not None:
-            rate = f"{self._fps:4.1f} fps  |  inference {item.infer_ms:5.1f} ms"
-        else:
-            rate = {"paused": "paused", "ended": "ended", "lost": "camera lost"}.get(
-                self.state, self.state
-            )
-        faces = f"faces {len(item.result.faces)}  |  dropped {item.dropped}" if item else ""
-        self.readout.emit("  |  ".join(part for part in (name, rate, faces) if part))
+        self.readout.emit(self.flow.readout())
 
     # ------------------------------------------------------------------ actions
     def set_paused(self, paused: bool) -> None:
-        self.paused = paused
+        self.flow.set_paused(paused)
         if self.camera is not None:
             self.camera.set_paused(paused)
-        if self.state in ("playing", "paused"):
-            self.state = "paused" if paused else "playing"
         self.view.set_badge("Paused" if paused else "")
         self._show_readout()
 
@@ -261,7 +245,7 @@ class LiveTab(QWidget):
     def apply_settings(self, settings: AppSettings) -> None:
         old = self.settings
         self.settings = settings
-        self.inference.request_settings(recognition_settings(settings))
+        self.inference.request_settings(settings.recognition())
         self.bars.set_palette(resolve_palette(settings.colors))
         self.set_mirror(settings.mirror)
         if settings.model_path != old.model_path:
@@ -295,6 +279,7 @@ class LiveTab(QWidget):
         """Stop both workers and wait for their threads (idempotent)."""
         self.closed = True
         self._pending_source = None
+        self._display_timer.stop()
         self.stop_source()
         if self.inference_thread is not None:
             # a model still loading finishes first (seconds); its loop then ends at once

@@ -18,6 +18,8 @@ from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
 from ferapp.core.faces.crop import CropSettings
 from ferapp.core.faces.tracking import MAX_SMOOTHING
+from ferapp.core.output.colors import resolve_palette
+from ferapp.core.recognition.settings import DEFAULT_SMOOTHING, RecognitionSettings
 
 SCHEMA_VERSION = 2
 
@@ -32,10 +34,22 @@ class AppSettings:
     crop: CropSettings = field(default_factory=CropSettings)
     colors: dict[str, str] = field(default_factory=dict)  # emotion -> "#rrggbb" overrides
     mirror: bool = True
-    smoothing: float = 0.6  # per-face averaging across frames, 0 = off
+    smoothing: float = DEFAULT_SMOOTHING  # per-face averaging across frames, 0 = off
     landmarks: bool = False  # draw the detector's landmarks
     min_confidence: float | None = None  # uncertain below this; None: the model's own
     max_yaw: float = DEFAULT_MAX_YAW  # uncertain when the head is turned further
+
+    def recognition(self) -> RecognitionSettings:
+        """What the recogniser needs of these settings."""
+        return RecognitionSettings(
+            detector=self.detector,
+            crop=self.crop,
+            palette=resolve_palette(self.colors),
+            smoothing=self.smoothing,
+            landmarks=self.landmarks,
+            min_confidence=self.min_confidence,
+            max_yaw=self.max_yaw,
+        )
 
 
 def open_store(folder: str | Path | None = None) -> QSettings:

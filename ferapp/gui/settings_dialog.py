@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -21,62 +20,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ferapp.core.detect.base import (
-    DETECTOR_NAMES,
-    DETECTOR_RANGES,
-    DETECTOR_TITLES,
-    PARAMETERS,
-    DetectorSettings,
-)
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.crop import CropSettings
-from ferapp.core.faces.tracking import MAX_SMOOTHING
 from ferapp.core.model.metadata import model_file_problem
 from ferapp.gui.cameras import CameraSearch, list_cameras
 from ferapp.gui.color_choice import ColorChoice
+from ferapp.gui.recognition_sections import CropSection, DetectorSection
 from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_job
 
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
-CROP_RULE_TITLES = {
-    "auto": "By head pose (eye-levelled, or whole for a turned head)",
-    "aligned": "Eye-levelled, as the training images",
-    "turned": "Whole head, levelled",
-}
-LABELS = {
-    "detect_width": "Detection width",
-    "score_threshold": "Score threshold",
-    "nms_threshold": "Overlap (NMS) threshold",
-    "scale_factor": "Scale factor",
-    "min_neighbors": "Minimum neighbours",
-    "min_size": "Minimum face size",
-}
-
-
-def _spin_box(name: str, value: float) -> QSpinBox | QDoubleSpinBox:
-    """A spin box with the range, step and help of a detector setting."""
-    limits = DETECTOR_RANGES[name]
-    if isinstance(value, int):
-        box: QSpinBox | QDoubleSpinBox = QSpinBox()
-        box.setRange(0 if limits.zero else int(limits.low), int(limits.high))
-        box.setSingleStep(int(limits.step))
-        if name in ("detect_width", "min_size"):
-            box.setSuffix(" px")
-    else:
-        box = QDoubleSpinBox()
-        box.setDecimals(2)
-        box.setRange(limits.low, limits.high)
-        box.setSingleStep(limits.step)
-    if limits.zero:
-        box.setSpecialValueText(limits.zero)
-    box.setValue(value)
-    box.setToolTip(limits.help[0].upper() + limits.help[1:])
-    return box
 
 
 class SettingsDialog(QDialog):
@@ -169,61 +125,8 @@ class SettingsDialog(QDialog):
         general_form.addRow("Source", self.source_combo)
         general_form.addRow("", self.camera_status)
 
-        d = settings.detector
-        self.detector_combo = QComboBox()
-        for name in DETECTOR_NAMES:
-            self.detector_combo.addItem(DETECTOR_TITLES[name], name)
-        self.detector_combo.setCurrentIndex(DETECTOR_NAMES.index(d.detector))
-        self.detector_combo.setToolTip(
-            "YuNet finds turned, small and partly hidden faces and gives eye positions for "
-            "aligned crops; the Haar cascade is the thesis's detector"
-        )
-        self.detector_combo.currentIndexChanged.connect(self._show_detector_parameters)
-        self.parameters = {name: _spin_box(name, getattr(d, name)) for name in DETECTOR_RANGES}
-        detector_box = QGroupBox("Face detection")
-        self.detector_form = QFormLayout(detector_box)
-        self.detector_form.addRow("Detector", self.detector_combo)
-        for name, box in self.parameters.items():
-            self.detector_form.addRow(LABELS[name], box)
-        self._show_detector_parameters()
-
-        c = settings.crop
-        self.align = QCheckBox("Level the eyes and frame faces as in the training images")
-        self.align.setChecked(c.align)
-        self.align.setToolTip("Uses YuNet's eye positions; Haar boxes are always box crops")
-        self.crop_rule = QComboBox()
-        for rule, text in CROP_RULE_TITLES.items():
-            self.crop_rule.addItem(text, rule)
-        self.crop_rule.setCurrentIndex(max(self.crop_rule.findData(c.rule), 0))
-        self.crop_rule.setToolTip(
-            "With YuNet's landmarks: how each face is framed for the model. Eye-levelled "
-            "framing suits frontal faces; a turned head is kept whole by its eye-to-mouth "
-            "height; by head pose picks per face"
-        )
-        self.align.toggled.connect(self.crop_rule.setEnabled)
-        self.crop_rule.setEnabled(c.align)
-        self.offset_x = self._fraction(
-            c.offset_x, "Box crops: added on each side, fraction of the box width"
-        )
-        self.offset_y = self._fraction(
-            c.offset_y, "Box crops: added above and below, fraction of the box height"
-        )
-        self.smoothing = QDoubleSpinBox()
-        self.smoothing.setRange(0.0, MAX_SMOOTHING)
-        self.smoothing.setSingleStep(0.05)
-        self.smoothing.setValue(settings.smoothing)
-        self.smoothing.setSpecialValueText("off")
-        self.smoothing.setToolTip(
-            "How much each face's probabilities are averaged over frames, so labels do not "
-            "flicker (0 = every frame on its own)"
-        )
-        crop_box = QGroupBox("Face crop and smoothing")
-        crop_form = QFormLayout(crop_box)
-        crop_form.addRow("", self.align)
-        crop_form.addRow("Framing", self.crop_rule)
-        crop_form.addRow("Box crop, sides", self.offset_x)
-        crop_form.addRow("Box crop, top/bottom", self.offset_y)
-        crop_form.addRow("Smoothing over frames", self.smoothing)
+        self.detector_box = DetectorSection(settings.detector)
+        self.crop_box = CropSection(settings.crop, settings.smoothing)
 
         self.colors_box = ColorChoice(settings.colors)
 
@@ -234,26 +137,10 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(general)
-        layout.addWidget(detector_box)
-        layout.addWidget(crop_box)
+        layout.addWidget(self.detector_box)
+        layout.addWidget(self.crop_box)
         layout.addWidget(self.colors_box)
         layout.addWidget(buttons)
-
-    @staticmethod
-    def _fraction(value: float, tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(0.0, 1.0)
-        box.setSingleStep(0.05)
-        box.setDecimals(2)
-        box.setValue(value)
-        box.setToolTip(tip)
-        return box
-
-    def _show_detector_parameters(self) -> None:
-        """Only the chosen detector's own parameters are shown."""
-        used = PARAMETERS[self.detector_combo.currentData()]
-        for name, box in self.parameters.items():
-            self.detector_form.setRowVisible(box, name in used)
 
     def model_choice(self) -> str:
         """'' (the default), a shipped model's name, or the file typed or chosen."""
@@ -311,24 +198,18 @@ class SettingsDialog(QDialog):
         source = self.source_combo.currentData()
         if source in ("<video>", "<folder>"):
             source = self.settings.source
-        values = {name: box.value() for name, box in self.parameters.items()}
         return replace(
             self.settings,
             model_path=self.model_choice(),
             source=str(source),
-            detector=DetectorSettings(detector=self.detector_combo.currentData(), **values),
-            crop=CropSettings(
-                self.offset_x.value(),
-                self.offset_y.value(),
-                self.align.isChecked(),
-                self.crop_rule.currentData(),
-            ),
+            detector=self.detector_box.settings(),
+            crop=self.crop_box.crop(),
             min_confidence=(
                 None if self.min_confidence.value() < 0 else round(self.min_confidence.value(), 2)
             ),
             max_yaw=self.max_yaw.value(),
             colors=dict(self.colors_box.colors),
-            smoothing=self.smoothing.value(),
+            smoothing=self.crop_box.smoothing.value(),
         )
 
     def accept(self) -> None:

@@ -8,8 +8,6 @@ sub-command.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from ferapp.core.locations import ferapp_command
@@ -20,7 +18,7 @@ CRASH_MARKERS = ("Traceback", "MemoryError", "Segmentation fault")
 
 
 class TrainingProcess(QObject):
-    event = Signal(dict)  # a TrainEvent as a dict
+    event = Signal(object)  # a TrainEvent
     output = Signal(str)  # any other line, for the log
     finished = Signal(int, str)  # exit code, the error that ended the run ("" if none)
 
@@ -76,7 +74,7 @@ class TrainingProcess(QObject):
         if event is not None:
             if event.kind == "error":
                 self._last_error = event.message
-            self.event.emit(asdict(event))
+            self.event.emit(event)
             return
         if not line.strip() or line.startswith("ferapp train: error:"):
             return  # the error event carried it

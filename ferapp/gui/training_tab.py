@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from ferapp.core.emotions import EMOTIONS
-from ferapp.gui.dataset_check import DatasetCheck
-from ferapp.gui.threads import start_job
-from ferapp.gui.training_form import TrainingForm, ask_about_existing_run, resume_mismatch
+from ferapp.gui.dataset_check import DatasetChecker
+from ferapp.gui.training_form import TrainingForm
 from ferapp.gui.training_plots import TrainingPlots
 from ferapp.gui.training_process import TrainingProcess
+from ferapp.gui.training_runs import ask_about_existing_run, resume_mismatch
 from ferapp.gui.widgets import ElidedLabel, clear_table
-from trainer.protocol import MESSAGE_KINDS, RunSummary, summary_path
+from trainer.protocol import MESSAGE_KINDS, RunSummary, TrainEvent, summary_path
 
 LEFT_PANEL_WIDTH = 430
 ERROR_STYLE = "color: #b00020;"
@@ -63,10 +63,10 @@ class TrainingTab(QWidget):
         self.process.event.connect(self.on_event)
         self.process.output.connect(self.log)
         self.process.finished.connect(self.on_finished)
-        # Running dataset checks with their threads; only the newest one's result is shown.
-        self._checks: list[tuple[DatasetCheck, object]] = []
-        self.checked_path = ""  # the dataset whose counts are on show (or being counted)
-        self.dataset_ok = True  # False: the check found the dataset unusable as set
+        self.checker = DatasetChecker(self)  # the form's dataset: counted on a thread
+        self.checker.status.connect(self._show_dataset_status)
+        self.checker.counted.connect(self._show_counts)
+        self.checker.usable.connect(lambda _ok: self._update_start())
         self.history: list[dict] = []
         self.started_at = 0.0
         self.last_model = ""
@@ -128,71 +128,27 @@ class TrainingTab(QWidget):
     # ------------------------------------------------------------------ dataset check
     def check_dataset(self, path: str) -> None:
         """Count the dataset's rows per split and class on a worker thread."""
-        path = path.strip()
-        if not path or path == self.checked_path:
-            return
-        self.checked_path = path
-        self.dataset_ok = True
-        clear_table(self.form.counts_table)
-        self.plots.clear()  # results of another dataset
-        self.message.setText("")
-        self.form.data_status.setStyleSheet("")
-        self.form.data_status.setText("Checking the dataset...")
-        check = DatasetCheck(path)
-        # bound methods of this widget: Qt delivers the results on the UI thread
-        check.done.connect(self._dataset_checked)
-        check.failed.connect(self._dataset_failed)
-        check.progress.connect(self._dataset_progress)
-        for older, _thread in self._checks:  # their results would be ignored anyway
-            older.cancel()
-        self._checks = [(c, t) for c, t in self._checks if not t.isFinished()]
-        self._checks.append((check, start_job(check, "ferapp-dataset-check", check.ended)))
-        self._update_start()
+        if self.checker.check(path):
+            clear_table(self.form.counts_table)
+            self.plots.clear()  # results of another dataset
+            self.message.setText("")
 
-    def _stop_checks(self) -> None:
-        for check, thread in list(self._checks):
-            check.cancel()
-            thread.quit()
-            thread.wait()
-        self._checks = []
+    def _show_dataset_status(self, text: str, error: bool) -> None:
+        self.form.data_status.setText(text)
+        self.form.data_status.setStyleSheet(ERROR_STYLE if error else "")
 
-    def _dataset_progress(self, path: str, rows: int) -> None:
-        if path == self.checked_path:
-            self.form.data_status.setText(f"Checking the dataset... {rows:,} rows read")
-
-    def _dataset_checked(self, path: str, counts: dict, skipped: list) -> None:
-        if path != self.checked_path:
-            return  # the user has chosen another dataset since
+    def _show_counts(self, counts: dict) -> None:
         for column, split in enumerate(("train", "val")):
             for row, name in enumerate(EMOTIONS):
                 value = counts.get(split, {}).get(name, 0)
                 self.form.counts_table.setItem(row, column, QTableWidgetItem(f"{value:,}"))
-        total = {s: sum(c.values()) for s, c in counts.items()}
-        text = f"{total.get('train', 0):,} training and {total.get('val', 0):,} validation images."
-        if skipped:
-            where, why = skipped[0]
-            text += (
-                f" {len(skipped)} malformed row(s)/file(s), first at {where}: {why}. Tick "
-                "'Skip malformed rows' to train without them."
-            )
-        self.form.data_status.setText(text)
-        self.form.data_status.setStyleSheet(ERROR_STYLE if skipped else "")
-        self._update_start()
-
-    def _dataset_failed(self, path: str, message: str) -> None:
-        if path != self.checked_path:
-            return
-        self.dataset_ok = False
-        self.form.data_status.setText(message)
-        self.form.data_status.setStyleSheet(ERROR_STYLE)
-        self._update_start()
 
     def _update_start(self) -> None:
         """Start is offered unless the dataset check failed (a missing file, no usable rows);
         malformed rows are said under the dataset, and the run names them."""
-        self.start_button.setEnabled(self.dataset_ok and not self.running)
+        self.start_button.setEnabled(self.checker.ok and not self.running)
         self.start_button.setToolTip(
-            "" if self.dataset_ok else "This dataset cannot be used: see the message under it"
+            "" if self.checker.ok else "This dataset cannot be used: see the message under it"
         )
 
     # ------------------------------------------------------------------ running
@@ -223,7 +179,7 @@ class TrainingTab(QWidget):
         if existing is None:
             return
         if existing == ["--resume"]:
-            mismatch = resume_mismatch(Path(out), self.form.resume_settings())
+            mismatch = resume_mismatch(Path(out), self.form.config())
             if mismatch:
                 self.message.setText(mismatch)
                 return
@@ -252,31 +208,21 @@ class TrainingTab(QWidget):
     def log(self, line: str) -> None:
         self.log_view.appendPlainText(line)
 
-    def on_event(self, event: dict) -> None:
-        kind = event.get("kind")
-        epochs, batches = max(event.get("epochs", 1), 1), max(event.get("batches", 1), 1)
-        if kind == "batch":
-            done = (event["epoch"] - 1) * batches + event["batch"]
+    def on_event(self, event: TrainEvent) -> None:
+        epochs, batches = max(event.epochs, 1), max(event.batches, 1)
+        if event.kind == "batch":
             self.progress.setMaximum(epochs * batches)
-            self.progress.setValue(done)
+            self.progress.setValue((event.epoch - 1) * batches + event.batch)
             self.progress_label.setText(
-                f"Epoch {event['epoch']}/{epochs}, batch {event['batch']}/{batches}  -  "
-                f"elapsed {format_duration(event.get('elapsed_s'))}, "
-                f"about {format_duration(event.get('eta_s'))} left"
+                f"{event.text().capitalize()}  -  elapsed {format_duration(event.elapsed_s)}, "
+                f"about {format_duration(event.eta_s)} left"
             )
-        elif kind == "epoch":
-            logs = event.get("logs", {})
-            self.history.append(logs)
+        elif event.kind == "epoch":
+            self.history.append(event.logs)
             self.plots.show_history(self.history)
-            self.log(
-                f"epoch {event['epoch']}/{epochs}: accuracy {logs.get('accuracy', 0):.3f}, "
-                f"validation {logs.get('val_accuracy', 0):.3f}, loss {logs.get('loss', 0):.3f} "
-                f"({logs.get('seconds', 0):.0f} s)"
-            )
-        elif kind in MESSAGE_KINDS and kind != "error":
-            self.log(event.get("message", ""))
-        elif kind == "end":
-            self.log(f"run {event.get('message', 'ended')}")
+            self.log(event.text())
+        elif event.kind == "end" or (event.kind in MESSAGE_KINDS and event.kind != "error"):
+            self.log(event.text())
 
     def on_finished(self, code: int, error: str) -> None:
         self.stop_button.setEnabled(False)
@@ -308,4 +254,4 @@ class TrainingTab(QWidget):
             self.process.stop()
             if not self.process.wait():
                 self.process.kill()
-        self._stop_checks()
+        self.checker.stop()

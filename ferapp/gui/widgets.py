@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QAbstractScrollArea, QHeaderView, QLabel, QSizePolicy, QTableWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+)
 
 
 def sentence(text: str) -> str:
@@ -68,3 +75,12 @@ def clear_table(table: QTableWidget) -> None:
     for row in range(table.rowCount()):
         for column in range(table.columnCount()):
             table.setItem(row, column, None)
+
+
+def spin_box(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    """An integer box from ``low`` to ``high`` showing ``value``, explained by ``tip``."""
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box

@@ -68,7 +68,7 @@ def describe(app: web.Application) -> dict:
     return {
         "model": pool.model_name,
         "runtime": pool.classifier.precision,
-        "detector": config.detector.describe(),
+        "detector": config.recognition.detector.describe(),
         "class_names": list(pool.classifier.class_names),
     }
 

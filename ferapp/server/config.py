@@ -6,10 +6,8 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
-from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.errors import FerappError
-from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
-from ferapp.core.faces.crop import CropSettings
+from ferapp.core.recognition.settings import RecognitionSettings
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -31,11 +29,7 @@ class ServerConfig:
     port: int = 8765
     token: str = ""  # required from clients when set
     model: str = ""  # "" = the default model
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
-    crop: CropSettings = field(default_factory=CropSettings)
-    smoothing: float = 0.6
-    min_confidence: float | None = None  # None: the model's calibrated threshold
-    max_yaw: float = DEFAULT_MAX_YAW
+    recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
     workers: int = 2  # frames recognised at once (each has its own model instance)
     limits: Limits = field(default_factory=Limits)
 

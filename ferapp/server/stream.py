@@ -43,11 +43,11 @@ class Pending:
 
 
 class ClientStream:
-    """One client's newest waiting frame, its recognizer, and its counters."""
+    """One client's newest waiting frame, the tracking of its faces, and its counters."""
 
     def __init__(self, ws: web.WebSocketResponse, pool, max_fps: float) -> None:
         self.ws, self.pool = ws, pool
-        self.recognizer = pool.new_recognizer()
+        self.tracking = pool.new_tracking()
         self.min_gap = 1.0 / max_fps if max_fps > 0 else 0.0
         self.waiting: Pending | None = None
         self.arrived = asyncio.Event()
@@ -81,7 +81,7 @@ class ClientStream:
             self.last_taken = time.monotonic()
             try:
                 result, (height, width) = await self.pool.recognise(
-                    self.recognizer, pending.data, pending.frame, where=f"frame {pending.frame}"
+                    self.tracking, pending.data, pending.frame, where=f"frame {pending.frame}"
                 )
             except FerappError as exc:
                 await self.send({"type": "error", "message": str(exc)})
@@ -155,5 +155,5 @@ def _text(text: str, client: ClientStream) -> str | None:
         return 'text messages must be JSON, such as {"type": "reset"}'
     if not isinstance(message, dict) or message.get("type") != "reset":
         return f'unknown message {text[:60]!r}; frames are binary, text is {{"type": "reset"}}'
-    client.recognizer.tracker.reset()
+    client.tracking.reset()
     return None

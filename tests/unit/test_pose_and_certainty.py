@@ -27,6 +27,7 @@ from ferapp.core.output.drawing import draw_faces, label_text
 from ferapp.core.output.rows import csv_columns, face_record, result_rows
 from ferapp.core.recognition.pipeline import Pipeline
 from ferapp.core.recognition.recognizer import Recognizer
+from ferapp.core.recognition.settings import RecognitionSettings
 from tests.support import face_frame
 
 
@@ -152,7 +153,9 @@ def test_the_recognizer_uses_the_models_calibrated_threshold_unless_one_is_set(
     frame = face_frame()
     faces = Recognizer(pipeline).process(frame).result.faces
     assert faces and all(f.uncertain.startswith("confidence below 99%") for f in faces)
-    faces = Recognizer(pipeline, min_confidence=0.1).process(frame).result.faces
+    faces = (
+        Recognizer(pipeline, RecognitionSettings(min_confidence=0.1)).process(frame).result.faces
+    )
     assert faces and not any(f.uncertain for f in faces)
     assert all(f.yaw is not None and f.roll is not None for f in faces)
 

@@ -13,6 +13,7 @@ from ferapp.cli import main as cli_main
 from ferapp.core.datasets.ferplus import EMOTIONS_8
 from ferapp.core.model.metadata import ModelInfo, save_model
 from ferapp.core.output.colors import UNCERTAIN_RGB, color_bgr
+from ferapp.core.recognition.settings import RecognitionSettings
 from ferapp.gui.main_window import MainWindow
 from ferapp.gui.settings import load_settings, open_store, save_settings
 from ferapp.server.app import make_app
@@ -123,7 +124,13 @@ async def test_an_8_class_model_and_an_uncertain_face_through_the_web_api(
     aiohttp_client, contempt_model
 ):
     client = await aiohttp_client(
-        make_app(ServerConfig(model=str(contempt_model), workers=1, min_confidence=0.9))
+        make_app(
+            ServerConfig(
+                model=str(contempt_model),
+                workers=1,
+                recognition=RecognitionSettings(min_confidence=0.9),
+            )
+        )
     )
     health = await (await client.get("/api/health")).json()
     assert "contempt" in health["colors"]
@@ -137,7 +144,8 @@ async def test_an_8_class_model_and_an_uncertain_face_through_the_web_api(
 
 def test_the_training_form_offers_the_crowds_labels_and_passes_them_to_train(qtbot, tmp_path):
     from ferapp.core.datasets.ferplus import LABEL_MODES
-    from ferapp.gui.training_form import LABEL_MODE_TITLES, TrainingForm
+    from ferapp.gui.training_choices import LABEL_MODE_TITLES
+    from ferapp.gui.training_form import TrainingForm
 
     form = TrainingForm(tmp_path)
     qtbot.addWidget(form)

@@ -15,7 +15,7 @@ from ferapp.core.locations import find_default_model
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.gui.dataset_check import DatasetCheck
 from ferapp.gui.main_window import MainWindow
-from ferapp.gui.training_form import resume_mismatch
+from ferapp.gui.training_runs import resume_mismatch
 
 RUN_MS = 240_000
 
@@ -76,7 +76,7 @@ def test_closing_while_a_dataset_is_checked_stops_the_check(qtbot, window, tmp_p
     path.write_text("emotion,pixels,Usage\n" + row * 6000)
     tab = window.training
     tab.check_dataset(str(path))
-    threads = [thread for _check, thread in tab._checks]
+    threads = [thread for _check, thread in tab.checker._checks]
     tab.shutdown()  # returns once the check has stopped, long before 6,000 rows are read
     assert threads and all(thread.isFinished() for thread in threads)
     qtbot.wait(300)  # a finished check's result would arrive now; a cancelled one has none
@@ -161,9 +161,9 @@ def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
     assert "taught by happy.keras (weight 1, agrees with 14.0% of the training labels)" in log
     # continuing that run with another teacher is refused in the window's own words
     out = tmp_path / "taught.keras"
-    assert resume_mismatch(out, tab.form.resume_settings()) == ""
+    assert resume_mismatch(out, tab.form.config()) == ""
     tab.form.data_edit.setText(os.path.relpath(tiny_csv))  # the same file, written otherwise
-    assert resume_mismatch(out, tab.form.resume_settings()) == ""
+    assert resume_mismatch(out, tab.form.config()) == ""
     tab.form.set_teacher("")
     tab.form.augment_boxes["erase"].setChecked(True)
     answer_next_question(window, "Continue it")
@@ -176,7 +176,7 @@ def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
     )
     # a state file that cannot be read is said, not raised
     (tmp_path / "taught.keras.run" / "state.json").write_text("{not json")
-    assert "cannot be read" in resume_mismatch(out, tab.form.resume_settings())
+    assert "cannot be read" in resume_mismatch(out, tab.form.config())
 
 
 def answer_next_question(parent: QWidget, button: str) -> None:
@@ -313,3 +313,26 @@ def test_a_new_dataset_clears_old_results_and_a_bad_one_disables_start(
     tab.check_dataset(str(tiny_csv))
     qtbot.waitUntil(lambda: "training and" in tab.form.data_status.text(), timeout=60_000)
     assert tab.start_button.isEnabled()
+
+
+def test_the_form_starts_from_the_commands_defaults(qtbot, tmp_path) -> None:
+    """One set of training defaults: the form's, `ferapp train`'s and TrainConfig's."""
+    from dataclasses import replace
+
+    from ferapp.cli import build_parser
+    from ferapp.cli.train_options import config_from_args
+    from ferapp.gui.training_form import TrainingForm
+    from trainer.config import TrainConfig
+
+    form = TrainingForm(tmp_path)
+    qtbot.addWidget(form)
+    form.data_edit.setText("faces.csv")
+    shown = form.config()
+    assert shown == TrainConfig(data="faces.csv", out=shown.out)
+    command = build_parser().parse_args(["train", "--data", "faces.csv", "--out", shown.out])
+    assert config_from_args(command) == shown
+    # and what the form sends is what it shows
+    form.epochs.setValue(7)
+    form.augment_boxes["turn"].setChecked(True)
+    sent = build_parser().parse_args(["train", *form.train_arguments()])
+    assert config_from_args(sent) == replace(form.config(), epochs=7)

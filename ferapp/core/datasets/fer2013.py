@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,29 +64,15 @@ def _parse_pixels(text: str) -> np.ndarray | None:
     return values
 
 
-def load_fer2013_csv(
-    path: str | Path,
-    usage: str | None = None,
-    on_error: str = "raise",
-    progress: Callable[[int], None] | None = None,
-) -> Fer2013:
-    """Load a FER2013 CSV.
-
-    A malformed row (wrong pixel count, non-numeric or out-of-range value, unknown
-    label) raises :class:`DataError` naming its line when ``on_error="raise"``; with
-    ``on_error="skip"`` it is left out and listed in ``skipped`` as (line, reason).
-    ``usage`` keeps only rows of that Usage. ``progress`` is called with rows read.
-    """
-    path = Path(path)
-    if on_error not in ("raise", "skip"):
-        raise ValueError("on_error must be 'raise' or 'skip'")
+def _rows(
+    path: Path,
+    on_error: str,
+    skipped: list[tuple[int, str]],
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[int, np.ndarray, str]]:
+    """(label, pixels, usage) of every usable row; malformed rows raise DataError naming
+    their line (``on_error="raise"``) or are listed in ``skipped`` and left out."""
     n_pixels = IMAGE_SIDE * IMAGE_SIDE
-    images: list[np.ndarray] = []
-    labels: list[int] = []
-    usages: list[str] = []
-    data_rows: list[int] = []
-    skipped: list[tuple[int, str]] = []
-    n_other = 0  # rows of another Usage, counted for the data row numbers
     try:
         with _open_text(path) as handle:
             reader = csv.reader(handle)
@@ -106,7 +92,6 @@ def load_fer2013_csv(
                     progress(line)
                 if not row:
                     continue
-                data_row = len(data_rows) + len(skipped) + n_other
                 problem, label, pixels = _check_row(row, i_emotion, i_pixels, n_pixels)
                 row_usage = (
                     row[i_usage].strip()
@@ -120,15 +105,42 @@ def load_fer2013_csv(
                         raise DataError(f"{path}, line {line}: {problem}")
                     skipped.append((line, problem))
                     continue
-                if usage is not None and row_usage != usage:
-                    n_other += 1
-                    continue
-                data_rows.append(data_row)
-                images.append(pixels.astype(np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE))
-                labels.append(label)
-                usages.append(row_usage)
+                yield label, pixels, row_usage
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
+
+
+def load_fer2013_csv(
+    path: str | Path,
+    usage: str | None = None,
+    on_error: str = "raise",
+    progress: Callable[[int], None] | None = None,
+) -> Fer2013:
+    """Load a FER2013 CSV.
+
+    A malformed row (wrong pixel count, non-numeric or out-of-range value, unknown
+    label) raises :class:`DataError` naming its line when ``on_error="raise"``; with
+    ``on_error="skip"`` it is left out and listed in ``skipped`` as (line, reason).
+    ``usage`` keeps only rows of that Usage. ``progress`` is called with rows read.
+    """
+    path = Path(path)
+    if on_error not in ("raise", "skip"):
+        raise ValueError("on_error must be 'raise' or 'skip'")
+    images: list[np.ndarray] = []
+    labels: list[int] = []
+    usages: list[str] = []
+    data_rows: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    n_other = 0  # rows of another Usage, counted for the data row numbers
+    for label, pixels, row_usage in _rows(path, on_error, skipped, progress):
+        data_row = len(data_rows) + len(skipped) + n_other
+        if usage is not None and row_usage != usage:
+            n_other += 1
+            continue
+        data_rows.append(data_row)
+        images.append(pixels.astype(np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE))
+        labels.append(label)
+        usages.append(row_usage)
     if not images:
         which = f" with Usage {usage}" if usage else ""
         raise DataError(f"{path}: no usable rows{which}")
@@ -139,6 +151,21 @@ def load_fer2013_csv(
         skipped,
         np.asarray(data_rows, dtype=np.int64),
     )
+
+
+def count_fer2013_csv(
+    path: str | Path, progress: Callable[[int], None] | None = None
+) -> tuple[dict[str, dict[str, int]], list[tuple[int, str]]]:
+    """Usable rows per usage and class ({usage: {class: n}}) and the malformed rows, as
+    :func:`load_fer2013_csv` with ``on_error="skip"`` finds them, without keeping pixels."""
+    skipped: list[tuple[int, str]] = []
+    counts: dict[str, dict[str, int]] = {}
+    for label, _pixels, usage in _rows(Path(path), "skip", skipped, progress):
+        per_class = counts.setdefault(usage, dict.fromkeys(EMOTIONS, 0))
+        per_class[EMOTIONS[label]] += 1
+    if not counts:
+        raise DataError(f"{path}: no usable rows")
+    return counts, skipped
 
 
 def _check_row(row: list[str], i_emotion: int, i_pixels: int, n_pixels: int):

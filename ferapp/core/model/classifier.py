@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferapp.core.errors import ModelError
+from ferapp.core.errors import ModelError, UnknownScalingError
 from ferapp.core.model import cache as model_cache
 from ferapp.core.model.metadata import (
     MODEL_SUFFIXES,
@@ -113,7 +113,7 @@ class EmotionClassifier:
             )
         metadata = read_metadata(path)
         if metadata is None and pixel_scaling is None:
-            raise ModelError(
+            raise UnknownScalingError(
                 f"{path} carries no ferapp metadata, so its pixel range is unknown; pass "
                 "the pixel scaling the model was trained with (raw 0..255, unit 0..1 or "
                 "symmetric -1..1)"

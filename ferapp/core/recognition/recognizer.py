@@ -9,18 +9,19 @@ numbers for the same frame.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ferapp.core.faces.certainty import DEFAULT_MAX_YAW, DEFAULT_MIN_CONFIDENCE, Certainty
-from ferapp.core.faces.results import FrameResult
-from ferapp.core.faces.tracking import FaceTracker, check_smoothing
-from ferapp.core.output.colors import RGB
+from ferapp.core.detect.factory import create_detector
+from ferapp.core.faces.certainty import DEFAULT_MIN_CONFIDENCE, Certainty
+from ferapp.core.faces.results import FaceResult, FrameResult
+from ferapp.core.faces.tracking import FaceTracker
+from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.output.drawing import draw_faces
 from ferapp.core.output.writers import Recorder
 from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.settings import RecognitionSettings
 
 
 @dataclass(frozen=True)
@@ -31,45 +32,89 @@ class Recognition:
     annotated: np.ndarray | None
 
 
-class Recognizer:
-    """Pipeline + per-face tracker + optional recorders + drawing.
+class Tracking:
+    """One stream's faces over time: their tracks and smoothed probabilities, and which
+    frame of which source came last. A new source, a rewind or a separate photo starts
+    afresh, so numbers never carry from one scene to another."""
 
-    ``smoothing`` averages each tracked face's probabilities over frames of a stream (0 =
-    off; faces are still tracked, so their numbers stay the same across frames).
-    ``min_confidence`` and ``max_yaw`` mark faces uncertain (:mod:`ferapp.core.faces.certainty`).
-    Recorders may be swapped from another thread (:meth:`set_recorder`); everything else
-    belongs to the thread that calls :meth:`process`.
+    def __init__(self, smoothing: float) -> None:
+        self.tracker = FaceTracker(smoothing)
+        self._last: tuple[str, int] = ("", -1)
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self._last = ("", -1)
+
+    def set_smoothing(self, strength: float) -> None:
+        if strength != self.tracker.strength:
+            self.tracker = FaceTracker(strength)
+
+    def follow(
+        self,
+        faces: tuple[FaceResult, ...],
+        class_names: tuple[str, ...],
+        name: str,
+        index: int,
+        stream: bool,
+    ) -> tuple[FaceResult, ...]:
+        """Number and smooth the faces of frame ``index`` of source ``name``."""
+        if not stream or name != self._last[0] or index <= self._last[1]:
+            self.tracker.reset()
+        self._last = (name, index)
+        return self.tracker.update(faces, class_names)
+
+
+class Recognizer:
+    """Pipeline + tracking + optional recorders + drawing, set up by one
+    :class:`RecognitionSettings`.
+
+    Build it with :meth:`from_settings`; change it with :meth:`apply`. A stream's tracking
+    is its own (:meth:`new_tracking`), so many streams (a server's clients) may share one
+    pipeline. Recorders may be swapped from another thread (:meth:`set_recorders`);
+    everything else belongs to the thread that calls :meth:`process`.
     """
 
     def __init__(
         self,
         pipeline: Pipeline,
-        smoothing: float = 0.0,
-        palette: Mapping[str, RGB] | None = None,
-        landmarks: bool = False,
+        settings: RecognitionSettings | None = None,
         recorders: tuple[Recorder, ...] = (),
-        min_confidence: float | None = None,
-        max_yaw: float = DEFAULT_MAX_YAW,
     ) -> None:
+        self.settings = settings or RecognitionSettings()
         self.pipeline = pipeline
-        self.min_confidence = min_confidence  # None: the model's calibrated threshold
-        self.max_yaw = max_yaw
-        self.current_certainty()  # refuses limits out of range at once
-        self.tracker = FaceTracker(check_smoothing(smoothing))
-        self.palette = dict(palette) if palette is not None else None
-        self.landmarks = landmarks
+        self.pipeline.crop = self.settings.crop
+        self.tracking = self.new_tracking()
         self._recorders = tuple(recorders)
         self._lock = threading.Lock()
-        self._last: tuple[str, int] = ("", -1)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: RecognitionSettings,
+        classifier: EmotionClassifier | None,
+        recorders: tuple[Recorder, ...] = (),
+    ) -> Recognizer:
+        """The detector ``settings`` name, with ``classifier`` (None: faces only)."""
+        detector = create_detector(settings.detector)
+        return cls(Pipeline(detector, classifier, settings.crop), settings, recorders)
+
+    def apply(self, settings: RecognitionSettings) -> None:
+        """Use ``settings`` from the next frame; a detector that cannot be made raises
+        DetectorError and leaves everything as it was."""
+        if settings.detector != self.pipeline.detector.settings:
+            self.pipeline.detector = create_detector(settings.detector)
+        self.pipeline.crop = settings.crop
+        self.tracking.set_smoothing(settings.smoothing)
+        self.settings = settings
+
+    def new_tracking(self) -> Tracking:
+        """A fresh stream's tracking, with these settings' smoothing."""
+        return Tracking(self.settings.smoothing)
 
     @property
     def class_names(self) -> tuple[str, ...]:
         classifier = self.pipeline.classifier
         return classifier.class_names if classifier is not None else ()
-
-    def set_smoothing(self, strength: float) -> None:
-        if strength != self.tracker.strength:
-            self.tracker = FaceTracker(check_smoothing(strength))
 
     def set_recorders(self, recorders: tuple[Recorder, ...]) -> tuple[Recorder, ...]:
         """Replace the recorders (any thread); returns the previous ones, which get no more rows."""
@@ -85,14 +130,14 @@ class Recognizer:
         time_ms: float = 0.0,
         stream: bool = True,
         draw: bool = False,
+        tracking: Tracking | None = None,
     ) -> Recognition:
         """Recognise one frame of source ``name``; ``stream`` says frames belong to one scene
-        over time (a video or a camera), where faces are tracked from frame to frame."""
+        over time (a video or a camera), where faces are tracked from frame to frame;
+        ``tracking``: that stream's own (default: this recognizer's)."""
         result = self.pipeline.process(image)
-        if not stream or name != self._last[0] or index <= self._last[1]:
-            self.tracker.reset()  # a new source, a rewind, or a separate photo
-        self._last = (name, index)
-        faces = self.tracker.update(result.faces, self.class_names)
+        tracking = tracking or self.tracking
+        faces = tracking.follow(result.faces, self.class_names, name, index, stream)
         result = replace(result, faces=self.current_certainty().mark(faces))
         with self._lock:
             for recorder in self._recorders:
@@ -103,12 +148,15 @@ class Recognizer:
     def current_certainty(self) -> Certainty:
         """The limits in force: ``min_confidence`` when set, else the model's calibrated
         threshold, else the default; and ``max_yaw``."""
-        threshold = self.min_confidence
+        threshold = self.settings.min_confidence
         classifier = self.pipeline.classifier
         if threshold is None and classifier is not None:
             threshold = classifier.min_confidence
-        return Certainty(DEFAULT_MIN_CONFIDENCE if threshold is None else threshold, self.max_yaw)
+        return Certainty(
+            DEFAULT_MIN_CONFIDENCE if threshold is None else threshold, self.settings.max_yaw
+        )
 
     def draw(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
         """A copy of ``image`` with every face's box, number, label (and landmarks) drawn."""
-        return draw_faces(image.copy(), result.faces, self.palette, self.landmarks)
+        s = self.settings
+        return draw_faces(image.copy(), result.faces, s.palette, s.landmarks)

@@ -1,0 +1,54 @@
+"""How recognition is set up, with the one set of defaults every caller shares.
+
+The window, ``ferapp analyze``, the batch runner and the web server each turn their own
+inputs (settings dialog, options, config) into a :class:`RecognitionSettings` and hand it
+to :meth:`Recognizer.from_settings <ferapp.core.recognition.recognizer.Recognizer.from_settings>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.faces.certainty import DEFAULT_MAX_YAW, Certainty
+from ferapp.core.faces.crop import CropSettings
+from ferapp.core.faces.tracking import check_smoothing
+from ferapp.core.output.colors import RGB
+
+#: Per-face averaging over frames: steady labels that still follow a change of expression.
+DEFAULT_SMOOTHING = 0.6
+
+
+@dataclass(frozen=True)
+class RecognitionSettings:
+    """Detector, crop, smoothing, uncertainty limits and drawing, checked when made.
+
+    ``min_confidence`` None means the model's calibrated threshold. ``palette`` and
+    ``landmarks`` only change what is drawn (``landmarks`` also adds CSV columns).
+    """
+
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    crop: CropSettings = field(default_factory=CropSettings)
+    smoothing: float = DEFAULT_SMOOTHING
+    min_confidence: float | None = None
+    max_yaw: float = DEFAULT_MAX_YAW
+    landmarks: bool = False
+    palette: Mapping[str, RGB] | None = None
+
+    def __post_init__(self) -> None:
+        self.detector.validated()
+        check_smoothing(self.smoothing)
+        Certainty(0.0 if self.min_confidence is None else self.min_confidence, self.max_yaw)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What changes the numbers in the results (not the colours they are drawn in)."""
+        return {
+            "detector": asdict(self.detector),
+            "crop": asdict(self.crop),
+            "smoothing": self.smoothing,
+            "landmarks": self.landmarks,
+            "min_confidence": self.min_confidence,
+            "max_yaw": self.max_yaw,
+        }

@@ -1,0 +1,60 @@
+"""How a run's model begins: warm-started from another model's weights, labelled by its
+data, or refused where oneDNN's guard is not in place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from ferapp.core.errors import FerappError
+from ferapp.core.model.metadata import load_keras_model
+from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE
+from trainer.config import TrainConfig
+from trainer.flip_average import inner_model
+
+
+def load_initial_weights(model: keras.Model, source: Path) -> None:
+    """Copy the weights of the model file ``source`` into ``model`` (a warm start).
+
+    The file is checked like any user model before Keras reads it; its layers must have
+    the same shapes as ``model``'s, otherwise the run stops with a clear message.
+    """
+    try:
+        donor = inner_model(load_keras_model(source))
+    except FerappError as exc:
+        raise FerappError(f"--init-from: {exc}") from exc
+    ours = [w.shape for w in model.get_weights()]
+    theirs = [w.shape for w in donor.get_weights()]
+    if ours != theirs:
+        raise FerappError(
+            f"--init-from: {source} has a different architecture "
+            f"({donor.count_params():,} parameters in {len(theirs)} arrays; this run's "
+            f"model has {model.count_params():,} in {len(ours)})"
+        )
+    model.set_weights(donor.get_weights())
+
+
+def label_source(config: TrainConfig) -> dict[str, Any]:
+    """What the model's labels come from, kept in the file for its card and the About box."""
+    if config.votes is None:
+        return {}
+    if config.crowd_weight < 1:
+        return {"labels": f"FER2013 mixed with the FER+ crowd ({config.crowd_weight:g})"}
+    return {"labels": f"FER+ crowd ({config.labels})"}
+
+
+def unguarded(arch: str) -> FerappError:
+    isa = os.environ.get(ONEDNN_ISA_VARIABLE)
+    why = (
+        f"here {ONEDNN_ISA_VARIABLE} is {isa}, set before ferapp could set it"
+        if isa and isa != ONEDNN_GUARD_ISA
+        else "here TensorFlow was loaded first"
+    )
+    return FerappError(
+        f"{arch} has a stride-2 convolution, which crashes oneDNN's AVX-512 training "
+        f"kernels: it must train with {ONEDNN_ISA_VARIABLE}={ONEDNN_GUARD_ISA}, set before "
+        f"TensorFlow loads (as ferapp train does by calling trainer.prepare_training); {why}"
+    )

@@ -7,9 +7,13 @@ detectors find.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
+import importlib
+import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -223,6 +227,28 @@ def run_module(
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300, **popen):
     """Run `python -m ferapp ...` as a user would; returns the CompletedProcess."""
     return run_module("ferapp", *args, env=env, timeout=timeout, **popen)
+
+
+def run_in_process(module: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m MODULE ARGS`` as its ``main(args)`` in this process: the same exit
+    code, stdout and stderr, without a new interpreter loading TensorFlow (seconds each).
+
+    For refusals and short runs; a test about processes (signals, start-up, the
+    environment before TensorFlow loads) uses :func:`run_module`.
+    """
+    main = importlib.import_module("ferapp.cli" if module == "ferapp" else module).main
+    out, err = io.StringIO(), io.StringIO()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse refusals
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        for sig, handler in handlers.items():  # `train` listens for Ctrl-C itself
+            signal.signal(sig, handler)
+    return subprocess.CompletedProcess([module, *args], code or 0, out.getvalue(), err.getvalue())
 
 
 def asymmetric_network():

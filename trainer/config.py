@@ -47,10 +47,12 @@ class TrainConfig:
     extra_data: str | None = None  # an image folder whose faces join the training split
 
     def command_line(self) -> list[str]:
-        """The `ferapp train` arguments that make this configuration."""
+        """The `ferapp train` arguments that make this configuration (settings left at
+        their defaults are not repeated: `train`'s defaults are these)."""
         args = ["--data", self.data, "--arch", self.arch, "--out", self.out]
+        defaults = asdict(TrainConfig(data=""))
         for name, value in asdict(self).items():
-            if name in ("data", "arch", "out", "augmentation"):
+            if name in ("data", "arch", "out", "augmentation") or value == defaults[name]:
                 continue
             if name == "teacher_weight" and not self.teacher:
                 continue  # only with a teacher

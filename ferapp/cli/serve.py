@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from urllib.parse import quote
 
 from ferapp.cli.options import add_recognition_options, recognition_settings
 from ferapp.core.errors import FerappError
-from ferapp.server.config import Limits, ServerConfig, access_token, is_loopback
+from ferapp.server.config import Limits, ServerConfig, access_token, allowed_host, is_loopback
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--token",
         help="access token clients must show (default: none on 127.0.0.1, a new one otherwise)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name the server is reached by behind a reverse proxy (repeatable): accepted "
+        "as the request's host and as the page's origin (http and https)",
     )
     p.add_argument(
         "--model",
@@ -57,6 +66,7 @@ def build_config(args: argparse.Namespace) -> ServerConfig:
         recognition=recognition_settings(args),
         workers=args.workers,
         limits=Limits(max_clients=args.max_clients, max_fps=args.max_fps),
+        allowed_hosts=tuple(allowed_host(name) for name in args.allow_host),
     )
 
 
@@ -68,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     app = make_app(config)  # loads the models: errors are told before listening
     host = f"[{config.host}]" if ":" in config.host else config.host
-    url = f"http://{host}:{config.port}/" + (f"?token={config.token}" if config.token else "")
+    token = f"?token={quote(config.token, safe='')}" if config.token else ""
+    url = f"http://{host}:{config.port}/{token}"
     print(f"ferapp serve: open {url}  (Ctrl+C stops)", flush=True)
     if not is_loopback(config.host):
         print(

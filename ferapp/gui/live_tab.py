@@ -61,10 +61,10 @@ class LiveTab(QWidget):
         self.frames_painted = 0
         self.display_interval_s = DISPLAY_INTERVAL_S  # 0: bars and readout on every frame
         self._shown_on_bars: Recognised | None = None
-        self._display_timer = QTimer(self)
-        self._display_timer.setInterval(int(DISPLAY_INTERVAL_S * 1000))
+        self._displayed_at = -1e9  # perf_counter() of the last bars and readout refresh
+        self._display_timer = QTimer(self)  # shows the newest result when the wait is over
+        self._display_timer.setSingleShot(True)
         self._display_timer.timeout.connect(self.refresh_display)
-        self._display_timer.start()
 
         self.view = FrameView()
         self.bars = ProbabilityBars()
@@ -215,13 +215,18 @@ class LiveTab(QWidget):
         self.flow.painted(
             Shown(item.captured.name, item.infer_ms, len(item.result.faces), item.dropped), now
         )
-        if self.display_interval_s <= 0:
+        wait = self._displayed_at + self.display_interval_s - now
+        if wait <= 0:
             self.refresh_display()
+        elif not self._display_timer.isActive():
+            self._display_timer.start(int(wait * 1000) + 1)
         self.painted.emit((now - item.captured.captured_at) * 1e3)
 
     def refresh_display(self) -> None:
-        """Show the newest result's bars and the readout (the display timer calls this)."""
+        """Show the newest result's bars and the readout: at once when the last refresh is
+        older than ``display_interval_s``, else when the display timer ends the wait."""
         item = self.last
+        self._displayed_at = time.perf_counter()
         if item is not None and item is not self._shown_on_bars:
             self._shown_on_bars = item
             self.bars.show_faces(item.result.faces, item.class_names)

@@ -4,14 +4,15 @@ Routes: ``GET /`` the page (``resources/web/``), ``GET /api/health``, ``POST
 /api/analyze`` (an image in the body), ``GET /ws`` (the stream; protocol in
 :mod:`ferapp.server.stream`). With a token, every route but the page's static files
 requires it: ``?token=``, an ``Authorization: Bearer`` header, or the cookie the page
-gets when opened with the token.
+gets when opened with the token. Requests from other sites' pages, and on loopback to
+other names, are refused (:mod:`ferapp.server.access`).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -20,6 +21,14 @@ from ferapp.core.errors import FerappError
 from ferapp.core.locations import resource_path
 from ferapp.core.output.colors import resolve_palette, to_hex
 from ferapp.core.output.rows import face_record
+from ferapp.server.access import (
+    COOKIE,
+    host_refusal,
+    origin_refusal,
+    presented_token,
+    same_token,
+)
+from ferapp.server.broken_requests import RequestLog
 from ferapp.server.config import ServerConfig
 from ferapp.server.recognition import RecognitionPool
 from ferapp.server.stream import stream_handler
@@ -27,7 +36,6 @@ from ferapp.server.stream import stream_handler
 POOL = web.AppKey("pool", RecognitionPool)
 CONFIG = web.AppKey("config", ServerConfig)
 CLIENTS = web.AppKey("clients", set)
-COOKIE = "ferapp_token"
 PUBLIC = ("/static/",)  # the page's code and style: no data in them
 
 
@@ -35,31 +43,29 @@ def json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _presented_token(request: web.Request) -> str:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[len("Bearer ") :].strip()
-    return request.query.get("token") or request.cookies.get(COOKIE, "")
-
-
 @web.middleware
 async def guard(request: web.Request, handler):
-    """The token check, and every failure as a JSON error instead of an HTML page."""
-    token = request.app[CONFIG].token
+    """The Host, Origin and token checks, and every failure as a JSON error instead of an
+    HTML page."""
+    config = request.app[CONFIG]
     public = request.path.startswith(PUBLIC)
-    if token and not public and not hmac.compare_digest(_presented_token(request), token):
+    refusal = host_refusal(request, config) or (None if public else origin_refusal(request, config))
+    if refusal:
+        return json_error(403, refusal)
+    if config.token and not public and not same_token(presented_token(request), config.token):
         return json_error(401, "an access token is required: open the URL ferapp printed")
     try:
         response = await handler(request)
     except web.HTTPRequestEntityTooLarge:
-        limit = request.app[CONFIG].limits.max_body_bytes
+        limit = config.limits.max_body_bytes
         return json_error(413, f"the body is larger than the limit of {limit / 1e6:.0f} MB")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return json_error(exc.status, exc.reason)
-    if token and request.path == "/" and request.query.get("token") == token:
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
+    shown = request.query.get("token")
+    if config.token and request.path == "/" and shown and same_token(shown, config.token):
+        response.set_cookie(COOKIE, quote(config.token, safe=""), httponly=True, samesite="Strict")
     return response
 
 
@@ -117,7 +123,11 @@ def web_folder() -> Path:
 
 def make_app(config: ServerConfig, pool: RecognitionPool | None = None) -> web.Application:
     """The application (the pool, with its models, is made here unless given)."""
-    app = web.Application(middlewares=[guard], client_max_size=config.limits.max_body_bytes)
+    app = web.Application(
+        middlewares=[guard],
+        client_max_size=config.limits.max_body_bytes,
+        handler_args={"logger": RequestLog()},  # a broken request: one line, no traceback
+    )
     app[CONFIG] = config
     app[POOL] = pool or RecognitionPool(config)
     app[CLIENTS] = set()

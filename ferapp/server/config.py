@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from ferapp.core.errors import FerappError
 from ferapp.core.recognition.settings import RecognitionSettings
 
 LOOPBACK_NAMES = ("localhost",)
+HOST_NAME = re.compile(r"[a-z0-9._:-]{1,253}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ServerConfig:
     recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
     workers: int = 2  # frames recognised at once (each has its own model instance)
     limits: Limits = field(default_factory=Limits)
+    allowed_hosts: tuple[str, ...] = ()  # names (lowercase) a reverse proxy uses for it
 
 
 def is_loopback(host: str) -> bool:
@@ -41,6 +44,35 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def split_host(value: str) -> tuple[str, int | None] | None:
+    """A Host header (``name``, ``name:port``, ``[v6]:port``) -> its name (lowercase,
+    without brackets) and port, or None when it is not one."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:] if rest else None
+    elif value.count(":") == 1:
+        name, port = value.split(":")
+    else:
+        name, port = value, None  # a name, or an IPv6 address without brackets
+    if not HOST_NAME.fullmatch(name) or (port is not None and not port.isdigit()):
+        return None
+    return name, None if port is None else int(port)
+
+
+def allowed_host(name: str) -> str:
+    """A name given to ``--allow-host``, checked and lowercased."""
+    parsed = split_host(name)
+    if parsed is None or parsed[1] is not None:
+        raise FerappError(
+            f"--allow-host takes a name such as example.com, without http:// or a port, "
+            f"not {name!r}"
+        )
+    return parsed[0]
 
 
 def access_token(host: str, token: str | None) -> str:

@@ -13,8 +13,9 @@ Protocol (``GET /ws``):
   frame waiting: a slow server drops frames (``dropped`` counts them) instead of
   falling behind. A client is answered at most ``max_fps`` times a second; frames sent
   faster wait their turn the same way, so the newest one is always answered.
-* Problems are ``{"type": "error", "message"}``; the connection stays open. A client
-  beyond the limit gets an error and the connection closes (code 1013).
+* Problems are ``{"type": "error", "message"}``; the connection stays open (text nested
+  deeper than 64 brackets is one). A client beyond the limit gets an error and the
+  connection closes (code 1013).
 """
 
 from __future__ import annotations
@@ -22,17 +23,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from aiohttp import WSMsgType, web
 
 from ferapp.core.errors import FerappError
 from ferapp.core.output.rows import face_record
 
 HEADER = struct.Struct(">I")
+MAX_DEPTH = 64  # of a text message's JSON
+# A JSON string, or one left open at the end (so that no search ever fails, and none
+# takes longer than the text).
+STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
+BRACKET_STEPS = np.zeros(256, np.int8)  # byte -> +1 opens, -1 closes, 0 neither
+BRACKET_STEPS[[ord("["), ord("{")]], BRACKET_STEPS[[ord("]"), ord("}")]] = 1, -1
 
 
 @dataclass
@@ -149,11 +158,25 @@ def stream_handler(pool_key, config_key, clients_key, hello: Callable[[web.Appli
 
 
 def _text(text: str, client: ClientStream) -> str | None:
+    if too_deep(text):  # json.loads would recurse as deep as the brackets go
+        return (
+            f'text messages are JSON nested at most {MAX_DEPTH} deep, such as {{"type": "reset"}}'
+        )
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return 'text messages must be JSON, such as {"type": "reset"}'
     if not isinstance(message, dict) or message.get("type") != "reset":
         return f'unknown message {text[:60]!r}; frames are binary, text is {{"type": "reset"}}'
     client.tracking.reset()
     return None
+
+
+def too_deep(text: str) -> bool:
+    """Whether a JSON text's brackets nest deeper than ``MAX_DEPTH``, those inside strings
+    left out: a cheap scan (in C and NumPy) of a text as long as a message may be."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    data = STRINGS.sub("", text).encode("utf-8", "surrogatepass")
+    steps = BRACKET_STEPS[np.frombuffer(data, np.uint8)]
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0)) > MAX_DEPTH

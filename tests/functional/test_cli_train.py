@@ -21,7 +21,7 @@ from tests.support import (
     banded_faces,
     predict,
     run_cli,
-    run_module,
+    run_in_process,
 )
 from trainer.flip_average import INFO_KEY, is_flip_averaged, with_flip_average
 from trainer.precision import cpu_has_amx_bf16
@@ -34,7 +34,8 @@ def network():
 
 
 def test_init_from_another_architecture_is_refused_clearly(tmp_path, tiny_csv, learned):
-    proc = run_cli(
+    proc = run_in_process(
+        "ferapp",
         "train",
         "--data",
         str(tiny_csv),
@@ -50,7 +51,8 @@ def test_init_from_another_architecture_is_refused_clearly(tmp_path, tiny_csv, l
     )
     assert proc.returncode == 1, proc.stderr
     assert "different architecture" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run_cli(
+    proc = run_in_process(
+        "ferapp",
         "train",
         "--data",
         str(tiny_csv),
@@ -115,7 +117,7 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
         tmp_path / "flipped.keras",
         read_metadata(learned.out),
     )
-    proc = run_module(
+    proc = run_in_process(
         "trainer.averaging",
         "--data",
         str(tiny_csv),
@@ -133,7 +135,7 @@ def test_averaging_saved_checkpoints_from_the_command_line(tmp_path, tiny_csv, l
 def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network):
     source = save_model(network, tmp_path / "net.keras", ModelInfo(extra={"architecture": "x"}))
     out = tmp_path / "flip.keras"
-    proc = run_module("trainer.flip_average", str(source), str(out))
+    proc = run_in_process("trainer.flip_average", str(source), str(out))
     assert proc.returncode == 0, proc.stderr
     assert "flip averaging built in" in proc.stdout
     assert read_metadata(out).extra == {"architecture": "x", INFO_KEY: True}
@@ -145,14 +147,16 @@ def test_command_line_saves_a_safe_self_describing_flip_model(tmp_path, network)
     assert np.allclose(predict(loaded, x), expected, atol=1e-6)
     # --inner gives the network back on its own, as a teacher that sees one image
     inner = tmp_path / "inner.keras"
-    proc = run_module("trainer.flip_average", "--inner", str(out), str(inner))
+    proc = run_in_process("trainer.flip_average", "--inner", str(out), str(inner))
     assert proc.returncode == 0, proc.stderr
     assert "the network alone" in proc.stdout
     assert read_metadata(inner).extra == {"architecture": "x"}
     assert np.allclose(
         EmotionClassifier.load(inner, quantize=False).classify(x), predict(network, x), atol=1e-5
     )
-    proc = run_module("trainer.flip_average", "--inner", str(inner), str(tmp_path / "again.keras"))
+    proc = run_in_process(
+        "trainer.flip_average", "--inner", str(inner), str(tmp_path / "again.keras")
+    )
     assert proc.returncode == 1 and "has no flip averaging built in" in proc.stderr
 
 
@@ -172,7 +176,7 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
         ModelInfo(extra={"architecture": "fernet", INFO_KEY: True}),
     )
     out = tmp_path / "ensemble.keras"
-    proc = run_module("trainer.ensemble", str(out), str(first), str(flipped))
+    proc = run_in_process("trainer.ensemble", str(out), str(first), str(flipped))
     assert proc.returncode == 0, proc.stderr
     assert "saved" in proc.stdout and "2 models" in proc.stdout
     # flip averaging only where every member has it
@@ -191,7 +195,9 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
         other, tmp_path / "b-inner.keras", ModelInfo(extra={"architecture": "fernet"})
     )
     pair = tmp_path / "pair.keras"
-    proc = run_module("trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(second))
+    proc = run_in_process(
+        "trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(second)
+    )
     assert proc.returncode == 0, proc.stderr
     assert read_metadata(pair).extra == {
         "architecture": "fernet",
@@ -204,29 +210,33 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
         EmotionClassifier.load(pair, quantize=False).classify(x), expected, atol=1e-5
     )
     assert not is_flip_averaged(load_keras_model(pair))  # no network of its own to unwrap
-    proc = run_module("trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(flipped))
+    proc = run_in_process(
+        "trainer.ensemble", "--mirror-alternate", str(pair), str(first), str(flipped)
+    )
     assert proc.returncode == 1 and "flip_average --inner" in proc.stderr
     odd = [str(first), str(second), str(first)]
-    proc = run_module("trainer.ensemble", "--mirror-alternate", str(tmp_path / "o.keras"), *odd)
+    proc = run_in_process("trainer.ensemble", "--mirror-alternate", str(tmp_path / "o.keras"), *odd)
     assert proc.returncode == 1 and "even number" in proc.stderr
     # an ensemble holding the pair is no pair itself: the member's keys stay with it
     outer = tmp_path / "outer.keras"
-    assert run_module("trainer.ensemble", str(outer), str(pair), str(first)).returncode == 0
+    assert run_in_process("trainer.ensemble", str(outer), str(pair), str(first)).returncode == 0
     assert read_metadata(outer).extra == {
         "architecture": "fernet",
         "ensemble": ["pair.keras", "a.keras"],
     }
-    proc = run_module("trainer.ensemble", "--mirror-alternate", str(tmp_path / "p.keras"),
+    proc = run_in_process("trainer.ensemble", "--mirror-alternate", str(tmp_path / "p.keras"),
                       str(outer), str(first))  # fmt: skip
     assert proc.returncode == 1 and "flip_average --inner" in proc.stderr  # a mirror inside
     # an ensemble of trained models is a teacher like any model
     ensemble = tmp_path / "learned-twice.keras"
     assert (
-        run_module("trainer.ensemble", str(ensemble), str(learned.out), str(learned.out)).returncode
+        run_in_process(
+            "trainer.ensemble", str(ensemble), str(learned.out), str(learned.out)
+        ).returncode
         == 0
     )
-    taught = run_cli(
-        "train", "--data", str(tiny_csv), "--arch", "thesis2", "--epochs", "1",
+    taught = run_in_process(
+        "ferapp", "train", "--data", str(tiny_csv), "--arch", "thesis2", "--epochs", "1",
         "--teacher", str(ensemble), "--out", str(tmp_path / "student.keras"), "--quiet",
     )  # fmt: skip
     assert taught.returncode == 0, taught.stderr
@@ -235,7 +245,9 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
     other_classes = save_model(
         network, tmp_path / "c.keras", ModelInfo(class_names=("a", "b", "c", "d", "e", "f", "g"))
     )
-    proc = run_module("trainer.ensemble", str(tmp_path / "x.keras"), str(first), str(other_classes))
+    proc = run_in_process(
+        "trainer.ensemble", str(tmp_path / "x.keras"), str(first), str(other_classes)
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "must agree" in proc.stderr
 
@@ -243,7 +255,7 @@ def test_command_line_saves_an_ensemble_that_answers_the_mean_and_teaches(
 def test_missing_metadata_is_refused_in_one_line(tmp_path, network):
     bare = tmp_path / "bare.keras"
     network.save(bare)
-    proc = run_module("trainer.flip_average", str(bare), str(tmp_path / "o.keras"))
+    proc = run_in_process("trainer.flip_average", str(bare), str(tmp_path / "o.keras"))
     assert proc.returncode == 1
     assert "no ferapp metadata" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -17,7 +17,7 @@ from ferapp.core.datasets.ferplus import (
     majority_labels,
 )
 from ferapp.core.errors import DataError
-from tests.support import run_cli, striped_faces, write_csv
+from tests.support import run_in_process, striped_faces, write_csv
 
 
 def votes(**counts: int) -> list[float]:
@@ -128,8 +128,8 @@ def test_ferapp_train_on_8_crowd_classes_and_evaluate_against_both_label_sets(tm
     data = write_csv(tmp_path / "d.csv", 60, 21)
     vote_file = write_votes(tmp_path / "v.csv", crowd_for_striped(81, contempt_rows=(3, 70)))
     out = tmp_path / "crowd8.keras"
-    done = run_cli(
-        "train", "--data", str(data), "--votes", str(vote_file), "--labels", "majority",
+    done = run_in_process(
+        "ferapp", "train", "--data", str(data), "--votes", str(vote_file), "--labels", "majority",
         "--classes", "8", "--arch", "thesis2", "--epochs", "1", "--batch-size", "16",
         "--quiet", "--out", str(out),
     )  # fmt: skip
@@ -139,8 +139,8 @@ def test_ferapp_train_on_8_crowd_classes_and_evaluate_against_both_label_sets(tm
     info = read_metadata(out)
     assert info.class_names == EMOTIONS_8 and info.extra["labels"] == "FER+ crowd (majority)"
     report = tmp_path / "r.json"
-    done = run_cli(
-        "evaluate", "--data", str(data), "--usage", "PublicTest", "--votes", str(vote_file),
+    done = run_in_process(
+        "ferapp", "evaluate", "--data", str(data), "--usage", "PublicTest", "--votes", str(vote_file),
         "--model", str(out), "--json", str(report),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

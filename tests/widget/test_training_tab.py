@@ -201,6 +201,7 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tm
     tab = window.training
     out = tmp_path / "models" / "tab.keras"
     configure(tab, tiny_csv, out)
+    tab.form.flip_average.setChecked(True)  # off by default, as in `ferapp train`
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
         tab.start()
         assert tab.running and not tab.start_button.isEnabled()

@@ -15,7 +15,8 @@ from trainer.protocol import TrainEvent
 class EpochReporter(keras.callbacks.Callback):
     """Turns Keras callbacks into TrainEvents for ``emit``, hands each finished epoch to
     ``end_epoch`` (metrics, checkpoints) and, when ``should_stop`` says so, stops after the
-    current batch and calls ``on_cancel``. ``started``: the run's start (perf_counter)."""
+    current batch and calls ``on_cancel``. An epoch cut short is not handed on: it is not
+    done, and a resumed run starts it again. ``started``: the run's start (perf_counter)."""
 
     def __init__(
         self,
@@ -33,14 +34,17 @@ class EpochReporter(keras.callbacks.Callback):
         self.should_stop, self.on_cancel = should_stop, on_cancel
         self._epoch_start = 0.0
         self._epoch = 0
+        self.cut_epoch = 0  # the epoch a stop cut short (0: none)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = time.perf_counter()
         self._epoch = epoch + 1
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.should_stop():
+        if self.should_stop() and not self.model.stop_training:
             self.model.stop_training = True
+            if batch + 1 < self.batches:
+                self.cut_epoch = self._epoch
             self.on_cancel()
         elapsed = time.perf_counter() - self._epoch_start
         per_batch = elapsed / (batch + 1)
@@ -59,6 +63,8 @@ class EpochReporter(keras.callbacks.Callback):
         )
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.cut_epoch == epoch + 1:
+            return
         logs = {k: float(v) for k, v in (logs or {}).items()}
         logs["learning_rate"] = float(
             keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)

@@ -105,9 +105,9 @@ class Augmentation:
 # ------------------------------------------------------------------ events
 EVENT_PREFIX = "ferapp-event "
 STOP_REQUEST = "stop"
-EVENT_KINDS = ("start", "batch", "epoch", "averaging", "average", "flip", "end", "error")
+EVENT_KINDS = ("start", "batch", "epoch", "averaging", "average", "flip", "stopped", "end", "error")
 # Kinds whose message is a line for the log.
-MESSAGE_KINDS = ("start", "averaging", "average", "flip", "error")
+MESSAGE_KINDS = ("start", "averaging", "average", "flip", "stopped", "error")
 
 
 @dataclass

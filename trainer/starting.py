@@ -13,6 +13,7 @@ from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import load_keras_model
 from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE
 from trainer.config import TrainConfig
+from trainer.datasets import Splits
 from trainer.flip_average import inner_model
 
 
@@ -44,6 +45,17 @@ def label_source(config: TrainConfig) -> dict[str, Any]:
     if config.crowd_weight < 1:
         return {"labels": f"FER2013 mixed with the FER+ crowd ({config.crowd_weight:g})"}
     return {"labels": f"FER+ crowd ({config.labels})"}
+
+
+def check_splits(splits: Splits) -> None:
+    """Refuse a dataset a run cannot learn from or choose a model with."""
+    for name, split in (("training", splits.train), ("validation", splits.val)):
+        if len(split.labels) == 0:
+            raise FerappError(
+                f"the dataset has no {name} images, so no model can be trained and chosen; "
+                "a FER2013 CSV needs Training rows (and PublicTest rows, or enough Training "
+                "rows to hold some out), an image folder train/ (and val/ or enough in train/)"
+            )
 
 
 def unguarded(arch: str) -> FerappError:

@@ -18,6 +18,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import ModelInfo, read_architecture, save_model
 from ferapp.core.model.safety import check_architecture_is_safe
 from trainer import can_train, guard_active
@@ -39,7 +40,7 @@ from trainer.finishing import (
 from trainer.precision import resolve_precision
 from trainer.protocol import TrainEvent
 from trainer.run_folder import RunFolder
-from trainer.starting import label_source, load_initial_weights, unguarded
+from trainer.starting import check_splits, label_source, load_initial_weights, unguarded
 
 
 class Trainer:
@@ -128,10 +129,10 @@ class Trainer:
     def _callbacks(self) -> list[keras.callbacks.Callback]:
         # the schedule first: a halving is then in the optimizer state the checkpoint saves
         c, stop = self.config, self.should_stop
-        reporter = EpochReporter(
+        self.reporter = EpochReporter(
             c.epochs, self.batches, self.started, self.emit, self.end_epoch, stop, self._cancel
         )
-        return [*schedule_callbacks(self.config, list(self.history)), reporter]
+        return [*schedule_callbacks(self.config, list(self.history)), self.reporter]
 
     def _cancel(self) -> None:
         self.cancelled = True
@@ -147,6 +148,7 @@ class Trainer:
         c = self.config
         if not can_train(c.arch):
             raise unguarded(c.arch)
+        check_splits(self.splits)
         if c.precision == "bfloat16":
             resolve_precision(c.precision, c.arch)  # FerappError where bfloat16 cannot run
         state = self.folder.state_to_continue(resume, self.config)
@@ -193,6 +195,15 @@ class Trainer:
                 callbacks=self._callbacks(),
                 verbose=0,
                 class_weight=self.splits.class_weights() if c.class_weights else None,
+            )
+        cut = self.reporter.cut_epoch if initial_epoch < c.epochs else 0
+        if cut:
+            self.say("stopped", f"stopped during epoch {cut}: it is not kept, and --resume "
+                     "runs it again from its start")  # fmt: skip
+        if not self.history:
+            raise FerappError(
+                f"stopped during epoch {cut or 1}, before any epoch finished: no model was "
+                "saved; start the run again"
             )
         candidate = Candidate(self.out, self.info, self.splits, self.best_val)
         if self.average.count >= 2:

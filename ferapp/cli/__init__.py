@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from ferapp import __version__
@@ -28,7 +30,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's KeyboardInterrupt would be: both stop a command the
+    same way (results so far kept, temporary files removed)."""
+
+
+_TERMINATED = threading.Event()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    _TERMINATED.set()
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (see :func:`run_command`), with SIGTERM behaving as Ctrl-C."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return run_command(argv)
+    _TERMINATED.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = run_command(argv)
+        # a command that kept its partial results says 130 (Ctrl-C); SIGTERM's own is 143
+        return 143 if code == 130 and _TERMINATED.is_set() else code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_command(argv: Sequence[str] | None = None) -> int:
     """Run one command; user errors print one line and return a non-zero code."""
     logging.basicConfig(level=logging.WARNING, format="ferapp: %(levelname)s: %(message)s")
     parser = build_parser()
@@ -51,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
-        print(f"ferapp {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print(f"ferapp {args.command}: {'terminated' if terminated else 'interrupted'}",
+              file=sys.stderr)  # fmt: skip
+        return 143 if terminated else 130

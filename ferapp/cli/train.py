@@ -73,6 +73,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.signal: int | None = None  # the signal that asked to stop (None: none did)
 
     def is_set(self) -> bool:
         return self._event.is_set()
@@ -81,6 +82,7 @@ class StopFlag:
         def handler(signum, frame) -> None:
             if self._event.is_set():
                 raise KeyboardInterrupt
+            self.signal = signum
             self._event.set()
             print(
                 "stopping after this batch (the best model is kept); press Ctrl-C again to abort",
@@ -204,4 +206,5 @@ def _train(args: argparse.Namespace) -> int:
         image = args.out.with_name(args.out.stem + "-confusion.png")
         write_confusion_png(result.report, image)
         print(f"confusion matrix image: {image}")
-    return 0
+    # stopped by Ctrl-C or SIGTERM: the run is kept, and the exit code says it was cut
+    return 128 + stop.signal if stop.signal and result.cancelled else 0

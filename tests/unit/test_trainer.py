@@ -17,7 +17,7 @@ from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import FerappError
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.model.metadata import load_keras_model, read_metadata, save_model
-from tests.support import striped_faces
+from tests.support import striped_faces, write_csv
 from trainer import protocol
 from trainer.architectures import (
     ARCHITECTURES,
@@ -113,29 +113,42 @@ def test_init_from_starts_where_the_given_model_is(tmp_path, tiny_csv, learned):
     assert summary["config"]["init_from"] == str(learned.out)
 
 
-def test_cancel_keeps_a_loadable_best_model(tmp_path, tiny_csv):
-    batches = []
+def test_a_stop_mid_epoch_keeps_the_finished_epochs_and_resume_reruns_the_cut_one(
+    tmp_path, tiny_csv
+):
+    events: list = []
 
-    def stop_after_first_epoch() -> bool:
-        return len(batches) > 6
+    def stop_in_the_second_epoch() -> bool:  # 5 batches an epoch: batch 2 of epoch 2
+        return sum(e.kind == "batch" for e in events) > 6
 
     config = TrainConfig(
-        data=str(tiny_csv),
-        arch="mini_xception",
-        out=str(tmp_path / "m.keras"),
-        epochs=5,
-        batch_size=32,
-        early_stopping=0,
-    )
-    trainer = Trainer(
-        config,
-        load_dataset(tiny_csv),
-        on_event=lambda e: batches.append(e) if e.kind == "batch" else None,
-        should_stop=stop_after_first_epoch,
-    )
-    result = trainer.run()
-    assert result.cancelled and result.epochs_done < 5
+        data=str(tiny_csv), arch="thesis2", out=str(tmp_path / "m.keras"), epochs=3,
+        batch_size=32, early_stopping=0,
+    )  # fmt: skip
+    splits = load_dataset(tiny_csv)
+    result = Trainer(config, splits, events.append, stop_in_the_second_epoch).run()
+    assert result.cancelled and result.epochs_done == 1
+    assert [e.epoch for e in events if e.kind == "epoch"] == [1]
+    assert any(e.kind == "stopped" and "epoch 2" in e.text() for e in events)
     assert EmotionClassifier.load(result.out).classify(striped_faces(2)[0]).shape == (2, 7)
+    assert json.loads((run_dir(result.out) / "state.json").read_text())["epochs_done"] == 1
+    resumed = Trainer(config, splits).run(resume=True)
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3] and not resumed.cancelled
+
+
+def test_a_stop_before_the_first_epoch_ends_says_no_model_was_saved(tmp_path, tiny_csv):
+    config = TrainConfig(data=str(tiny_csv), arch="thesis2", out=str(tmp_path / "m.keras"))
+    with pytest.raises(FerappError, match="before any epoch finished: no model was saved"):
+        Trainer(config, load_dataset(tiny_csv), should_stop=lambda: True).run()
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_dataset_without_validation_images_is_refused_before_training(tmp_path):
+    one_row = write_csv(tmp_path / "one.csv", 1, 0)
+    config = TrainConfig(data=str(one_row), arch="thesis2", out=str(tmp_path / "m.keras"))
+    with pytest.raises(FerappError, match="no validation images"):
+        Trainer(config, load_dataset(one_row)).run()
+    assert not (tmp_path / "m.keras").exists()
 
 
 def test_image_folder_layout_any_size_and_colour(tmp_path):

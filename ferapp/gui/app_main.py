@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from ferapp.window_options import build_window_parser
@@ -18,8 +18,9 @@ from ferapp.window_options import build_window_parser
 STARTED = time.perf_counter()  # as early as the window's code is imported
 
 
-def self_test() -> int:
-    """Check the model, the cascade and the window with one synthetic frame; print one line."""
+def self_test(settings_dir: str | None = None) -> int:
+    """Check the settings' model, both detectors and the window with one synthetic frame;
+    print one line (FAILED with the reason when the window would not start as set)."""
     import numpy as np
 
     from ferapp.core.detect.base import DETECTOR_NAMES, DetectorSettings
@@ -29,10 +30,21 @@ def self_test() -> int:
     from ferapp.core.recognition.recognizer import Recognizer
     from ferapp.core.recognition.settings import RecognitionSettings
     from ferapp.gui.main_window import MainWindow
+    from ferapp.gui.settings import load_settings, open_store, settings_problem
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     try:
-        model = resolve_model_path(None)
+        store = open_store(settings_dir)
+        problem = settings_problem(store)
+        if problem:
+            raise FerappError(problem)
+        chosen = load_settings(store).model_path
+        model = resolve_model_path(chosen or None)
+        if chosen and not model.is_file():
+            raise FerappError(
+                f"the model in the settings, {chosen}, is missing (the window would use "
+                "the default model instead)"
+            )
         classifier = EmotionClassifier.load(model)
         frame = np.full((480, 640, 3), 128, np.uint8)
         for name in DETECTOR_NAMES:
@@ -40,7 +52,7 @@ def self_test() -> int:
             Recognizer.from_settings(settings, classifier).process(frame)
         # the classifier itself, on one face-sized crop
         probs = classifier.classify(np.full((1, *classifier.input_size), 128, np.uint8))
-        window = MainWindow(settings_dir=None)
+        window = MainWindow(settings_dir=settings_dir)
         window.shutdown()
         window.deleteLater()
         app.processEvents()
@@ -66,6 +78,28 @@ def log_folder() -> Path:
     return Path(base or Path.home()) / "ferapp" / "logs"
 
 
+class ErrorBox(QObject):
+    """Shows an unexpected error in a message box on the UI thread, whichever thread had it
+    (a widget made on a worker thread would crash the process)."""
+
+    report = Signal(str)
+
+    def __init__(self, log_file: Path) -> None:
+        super().__init__()
+        self.log_file = log_file
+        self.report.connect(self._show)  # the object lives on the UI thread: queued there
+
+    def _show(self, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "ferapp: unexpected error",
+                f"{text}\n\nDetails are in {self.log_file}. ferapp keeps running.",
+            )
+
+
 def setup_logging() -> Path | None:
     """A rotating log file, and unexpected errors logged and shown instead of killing the app."""
     try:
@@ -80,17 +114,11 @@ def setup_logging() -> Path | None:
     logging.getLogger().addHandler(handler)
     logging.getLogger().setLevel(logging.INFO)
 
+    box = ErrorBox(folder / "ferapp.log")
+
     def excepthook(kind, value, tb) -> None:
         logging.getLogger("ferapp").error("unexpected error", exc_info=(kind, value, tb))
-        from PySide6.QtWidgets import QMessageBox
-
-        if QApplication.instance() is not None:
-            QMessageBox.critical(
-                None,
-                "ferapp: unexpected error",
-                f"{kind.__name__}: {value}\n\nDetails are in "
-                f"{folder / 'ferapp.log'}. ferapp keeps running.",
-            )
+        box.report.emit(f"{kind.__name__}: {value}")  # shown on the UI thread, from any thread
 
     sys.excepthook = excepthook
     return folder / "ferapp.log"
@@ -103,7 +131,7 @@ def run(argv: list[str]) -> int:
         parser.error(f"--exit-after must be a number of seconds, 0 or more; got {args.exit_after}")
     setup_logging()
     if args.self_test:
-        return self_test()
+        return self_test(args.settings_dir)
     from ferapp.gui.main_window import MainWindow, app_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -8,6 +8,7 @@ the window shows and a :meth:`CameraWorker.reconnect_now` for its button.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -90,6 +91,10 @@ class CameraWorker(QObject):
             source = self.opener(self.spec)
         except FerappError as exc:
             self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # a driver or OpenCV refusing a setting: said, never fatal
+            logging.getLogger("ferapp").exception("opening %s", self.spec)
+            self.failed.emit(f"{self.spec} could not be opened: {exc}")
             return
         while source is not None:
             self.opened.emit(source.name, source.kind)

@@ -111,8 +111,14 @@ class InferenceWorker(QObject):
         self.settings = settings
 
     def _load_model(self, path: str) -> None:
+        """Load ``path``; a chosen model file that is gone gives way to the default model,
+        said in ``model_failed``; any other failure keeps the model in use."""
+        note = ""
         try:
             target = resolve_model_path(path)
+            if path and not target.exists() and self._classifier is None:
+                note = f"the model file {target} is gone; using the default model instead"
+                target = resolve_model_path("")
             # One interpreter thread: the other core stays free for the UI and the camera.
             # A model not yet converted is converted in a child process: TensorFlow never
             # loads into the window's process, whose UI thread it would stall.
@@ -123,6 +129,8 @@ class InferenceWorker(QObject):
             self.model_failed.emit(str(exc))
             return
         self.model_loaded.emit(f"{target.name} ({self._classifier.precision})")
+        if note:
+            self.model_failed.emit(note)  # after the default is in use: said, not shown as lost
 
     def run(self) -> None:
         lower_thread_priority()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from ferapp.core.locations import resource_path
 from ferapp.gui.about import AboutDialog
 from ferapp.gui.live_tab import LiveTab
 from ferapp.gui.results_dialog import ResultsDialog
-from ferapp.gui.settings import AppSettings, load_settings, open_store, save_settings
+from ferapp.gui.settings import (
+    AppSettings,
+    load_settings,
+    open_store,
+    save_settings,
+    settings_problem,
+)
 from ferapp.gui.settings_dialog import SettingsDialog
 from ferapp.gui.threads import wait_for_lingering_threads
 from ferapp.gui.training_tab import TrainingTab
@@ -43,10 +50,12 @@ class MainWindow(QMainWindow):
         self.resize(1100, 680)
         self.store = open_store(settings_dir)
         self.settings: AppSettings = load_settings(self.store)
+        self.settings_problem = settings_problem(self.store)
 
         self.live = LiveTab(self.settings)
         self.live.painted.connect(self.painted)
         self.live.message.connect(self.show_message)
+        self.live.model_ready.connect(self.tell_settings_problem)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.live, "Live")
         self.training = TrainingTab()
@@ -133,6 +142,13 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    def tell_settings_problem(self) -> None:
+        """Say once (after the model's own message) that settings are not being kept."""
+        if self.settings_problem:
+            logging.getLogger("ferapp").warning(self.settings_problem)
+            self.show_message(self.settings_problem, 30000)
+            self.settings_problem = None
 
     # ------------------------------------------------------------------ sources
     def start_source(self, spec: str) -> None:

@@ -18,6 +18,7 @@ from ferapp.core.detect.base import DetectorSettings
 from ferapp.core.faces.certainty import DEFAULT_MAX_YAW
 from ferapp.core.faces.crop import CropSettings
 from ferapp.core.faces.tracking import MAX_SMOOTHING
+from ferapp.core.locations import SHIPPED_MODELS
 from ferapp.core.output.colors import resolve_palette
 from ferapp.core.recognition.settings import DEFAULT_SMOOTHING, RecognitionSettings
 
@@ -127,10 +128,29 @@ def load_settings(store: QSettings) -> AppSettings:
     )
 
 
+def saved_path(spec: str) -> str:
+    """A file or folder as it is kept in the settings: absolute, so that it names the same
+    thing from any working folder; camera numbers and shipped model names as they are."""
+    text = spec.strip()
+    if not text or text in SHIPPED_MODELS or (text.isascii() and text.isdigit()):
+        return text
+    return os.path.abspath(os.path.expanduser(text))
+
+
+def settings_problem(store: QSettings) -> str | None:
+    """Why the settings file cannot be read or kept, in words for the status bar (or None)."""
+    path = Path(store.fileName())
+    if path.exists() and not path.is_file():
+        return f"Settings are not kept: {path} is not a file (move it away to keep them)"
+    if store.status() != QSettings.Status.NoError:
+        return f"Settings could not be read or saved ({path})"
+    return None
+
+
 def save_settings(store: QSettings, settings: AppSettings) -> None:
     store.setValue("schema_version", SCHEMA_VERSION)
-    store.setValue("model/path", settings.model_path)
-    store.setValue("source/spec", settings.source)
+    store.setValue("model/path", saved_path(settings.model_path))
+    store.setValue("source/spec", saved_path(settings.source))
     for prefix, obj in (("detector", settings.detector), ("crop", settings.crop)):
         for key, value in asdict(obj).items():
             store.setValue(f"{prefix}/{key}", value)

@@ -87,6 +87,23 @@ def test_evaluate_command_on_a_model_whose_answer_is_known(tmp_path, happy_model
     assert code == 0 and "(TensorFlow Lite, float32)" in capsys.readouterr().out
 
 
+def test_a_stray_quote_spoils_only_its_own_line(tmp_path, happy_model_path, capsys):
+    path = write_fer_csv(tmp_path / "d.csv", [3] * 20, ["PublicTest"] * 20)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[5] = lines[5].replace(",", ',"', 1)  # line 6: an opening quote never closed
+    path.write_text("".join(lines))
+    data = load_fer2013_csv(path, on_error="skip")
+    assert len(data.labels) == 19 and [line for line, _ in data.skipped] == [6]
+    code = cli_main(
+        ["evaluate", "--data", str(path), "--model", str(happy_model_path), "--skip-bad-rows"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "line 6" in err and "line 21" not in err
+    happy = next(line for line in out.splitlines() if line.startswith("happy "))
+    assert happy.split()[-1] == "19", out  # 19 faces evaluated, not the 4 before line 21
+
+
 def test_evaluate_bad_data_gives_a_message(tmp_path, happy_model_path, capsys):
     path = write_fer_csv(tmp_path / "d.csv", [0, 1], ["Training"] * 2, {1: [1, "1 2", "Training"]})
     assert cli_main(["evaluate", "--data", str(path), "--model", str(happy_model_path)]) == 1

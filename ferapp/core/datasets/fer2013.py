@@ -64,6 +64,16 @@ def _parse_pixels(text: str) -> np.ndarray | None:
     return values
 
 
+def _split(text: str) -> list[str]:
+    """One CSV line's fields ([] for a blank line); quotes are honoured within the line."""
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        return []
+    if '"' not in text:
+        return text.split(",")
+    return next(csv.reader([text]), [])
+
+
 def _rows(
     path: Path,
     on_error: str,
@@ -75,9 +85,8 @@ def _rows(
     n_pixels = IMAGE_SIDE * IMAGE_SIDE
     try:
         with _open_text(path) as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
+            header = _split(handle.readline())
+            if not header:
                 raise DataError(f"{path} is empty")
             columns = [h.strip().lower() for h in header]
             if "emotion" not in columns or "pixels" not in columns:
@@ -86,10 +95,12 @@ def _rows(
                 )
             i_emotion, i_pixels = columns.index("emotion"), columns.index("pixels")
             i_usage = columns.index("usage") if "usage" in columns else None
-            for row in reader:
-                line = reader.line_num
+            # One row per line, as FER2013 is written: a stray quote spoils its own line
+            # only, and every problem is reported at the line where it is.
+            for line, text in enumerate(handle, start=2):
                 if progress and line % 2000 == 0:
                     progress(line)
+                row = _split(text)
                 if not row:
                     continue
                 problem, label, pixels = _check_row(row, i_emotion, i_pixels, n_pixels)

@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from ferapp.core.detector import FaceDetector  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from ferapp.core.detect.factory import create_detector  # noqa: E402
 from ferapp.core.locations import find_default_model  # noqa: E402
 from ferapp.core.model.classifier import EmotionClassifier  # noqa: E402
 from ferapp.core.model.metadata import ModelInfo, save_model  # noqa: E402
@@ -40,7 +40,7 @@ from ferapp.core.recognition.pipeline import Pipeline  # noqa: E402
 from ferapp.core.sources.captures import VideoSource  # noqa: E402
 from ferapp.gui.main_window import MainWindow  # noqa: E402
 from ferapp.gui.settings import load_settings, open_store, save_settings  # noqa: E402
-from tests import media  # noqa: E402
+from tests import support  # noqa: E402
 
 
 class StallMeter:
@@ -119,7 +119,7 @@ def run_baseline(app: QApplication, video: Path, model: Path, seconds: float) ->
 
     view = FrameView()
     view.show()
-    pipeline = Pipeline(FaceDetector(), EmotionClassifier.load(model))
+    pipeline = Pipeline(create_detector(), EmotionClassifier.load(model))
     latencies, gaps = [], []
     started = last = time.perf_counter()
     frames = 0
@@ -168,7 +168,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         n_frames = int(30 * (args.seconds + 2))
-        video = media.face_video(tmp / "faces.avi", n_frames=n_frames, faces=args.faces, fps=30)
+        video = support.face_video(tmp / "faces.avi", n_frames=n_frames, faces=args.faces, fps=30)
         model = model_file(args.model, tmp)
         print(
             f"model {model.name}; 30 fps 640x480 video with {args.faces} face(s); "

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+import platformdirs
+
 from ferapp.core.errors import FerappError, ModelError
 
 DEFAULT_MODEL_NAME = "ferapp-default.keras"
@@ -85,15 +87,15 @@ def resolve_model_path(path: str | Path | None) -> Path:
 
 
 def user_data_folder() -> Path:
-    """ferapp's per-user data folder (logs, Keras's folder in an installed ferapp): the
-    platform's usual place, as Qt's GenericDataLocation names it, plus ``ferapp``."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "ferapp"
+    """ferapp's per-user data folder (logs, Keras's folder in an installed ferapp): where
+    the platform keeps an application's data (platformdirs)."""
+    return platformdirs.user_data_path("ferapp", appauthor=False)
+
+
+def log_folder() -> Path:
+    """Where the window's log file lives (FERAPP_LOG_DIR overrides)."""
+    custom = os.environ.get("FERAPP_LOG_DIR")
+    return Path(custom) if custom else user_data_folder() / "logs"
 
 
 def ferapp_command() -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import sys
 import time
 from dataclasses import replace
@@ -13,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from ferapp.core.locations import log_folder
 from ferapp.window_options import build_window_parser
 
 STARTED = time.perf_counter()  # as early as the window's code is imported
@@ -67,17 +67,6 @@ def self_test(settings_dir: str | None = None) -> int:
     return 0
 
 
-def log_folder() -> Path:
-    """Where the window's log file lives (per user; FERAPP_LOG_DIR overrides)."""
-    from PySide6.QtCore import QStandardPaths
-
-    custom = os.environ.get("FERAPP_LOG_DIR")
-    if custom:
-        return Path(custom)
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(base or Path.home()) / "ferapp" / "logs"
-
-
 class ErrorBox(QObject):
     """Shows an unexpected error in a message box on the UI thread, whichever thread had it
     (a widget made on a worker thread would crash the process)."""
@@ -103,7 +92,7 @@ class ErrorBox(QObject):
 def setup_logging() -> Path | None:
     """A rotating log file, and unexpected errors logged and shown instead of killing the app."""
     try:
-        folder = log_folder()
+        folder = log_folder()  # per user (platformdirs), FERAPP_LOG_DIR overrides
         folder.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
             folder / "ferapp.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"

@@ -96,9 +96,9 @@ def test_start_from_a_model_fixes_its_architecture(qtbot, window, tiny_csv, happ
     args = tab.train_arguments()
     assert args[args.index("--init-from") + 1] == default and "fernet" in args
     assert args[args.index("--average-last") + 1] == "5"
-    assert "--flip-average" in args  # on by default
-    tab.form.flip_average.setChecked(False)
-    assert "--flip-average" not in tab.train_arguments()
+    assert "--flip-average" not in args  # off by default, as in `ferapp train`
+    tab.form.flip_average.setChecked(True)
+    assert "--flip-average" in tab.train_arguments()
     assert args[args.index("--augment") + 1] == "rotation,shift,zoom,flip"  # the thesis's
     tab.form.augment_boxes["erase"].setChecked(True)
     tab.form.augment_boxes["zoom"].setChecked(False)
@@ -124,7 +124,8 @@ def test_a_teacher_is_chosen_checked_and_passed_to_the_run(
     tab.form.set_teacher(default)
     args = tab.train_arguments()
     assert args[args.index("--teacher") + 1] == default
-    assert args[args.index("--teacher-weight") + 1] == "0.5"
+    assert tab.form.config().teacher_weight == 0.5  # the command's default: not repeated
+    assert "--teacher-weight" not in args
     # a Keras file without ferapp's metadata cannot teach: said, and no teacher is kept
     bare = tmp_path / "bare.keras"
     keras.saving.load_model(happy_model_path).save(bare)

@@ -17,9 +17,10 @@ import io
 import logging
 import os
 import subprocess
-import sys
 import warnings
 from pathlib import Path
+
+import platformdirs
 
 from ferapp.core.files import write_bytes_atomic
 from ferapp.core.locations import search_paths
@@ -34,12 +35,7 @@ def cache_folder() -> Path:
     custom = os.environ.get("FERAPP_CACHE_DIR")
     if custom:
         return Path(custom)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "ferapp" / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "ferapp"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ferapp"
+    return platformdirs.user_cache_path("ferapp", appauthor=False)
 
 
 def file_digest(path: Path) -> str:

@@ -35,8 +35,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="image, folder of images, video file, or camera number (0, 1, ...); for a "
         "batch, several of them, a folder of videos, a glob or @list.txt",
     )
-    p.add_argument("--csv", type=Path, help="write one row per face (and per face-less frame)")
-    p.add_argument("--json", type=Path, help="write all results and the summary as JSON")
+    p.add_argument(
+        "--csv",
+        type=Path,
+        help="write one row per face (and per face-less frame); the file appears when the "
+        "run ends, while a pipe or /dev/stdout gets the rows as they come",
+    )
+    p.add_argument("--json", type=Path, help="write all results and the summary as JSON (as --csv)")
     p.add_argument(
         "--landmarks",
         action="store_true",
@@ -82,13 +87,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def looks_like_batch(spec: str) -> bool:
-    """A list file, a glob or a folder holding videos: many sources."""
+    """A list file, a glob or a folder holding videos: many sources. A name the system
+    cannot look up (too long, a link loop) is no batch: opening it says what is wrong."""
     from ferapp.core.sources.opening import VIDEO_SUFFIXES
 
     if spec.startswith("@") or spec.lower().endswith(".txt") or any(c in spec for c in "*?["):
         return True
     folder = Path(spec)
-    return folder.is_dir() and any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
+    try:
+        return folder.is_dir() and any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
+    except OSError:
+        return False
 
 
 def build_recognizer(args: argparse.Namespace) -> Recognizer:

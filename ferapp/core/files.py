@@ -3,6 +3,13 @@
 Everything ferapp saves (models, run logs, results, images, videos) is written to a
 temporary name in the target's folder and renamed over the target only when complete,
 so a failed or interrupted write leaves the previous file (or nothing) in place.
+
+Targets that are not regular files are never replaced. A link to a file is followed: the
+file it names is replaced and the link stays. A pipe, a terminal, ``/dev/null`` or a
+process's own descriptor (``/dev/stdout``, or a link to one) is written through directly,
+as it comes and not atomically (a failed run leaves what was written in the pipe), by the
+writers that can stream (:func:`atomic_open`, :class:`PendingTextFile`); writers that need
+a file name (:class:`PendingFile`: videos, models) refuse it.
 """
 
 from __future__ import annotations
@@ -10,12 +17,20 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ferapp.core.errors import FerappError
+
 TEMP_PREFIX = ".ferapp-tmp-"
+# Bytes of the target's stem and suffix kept in a temporary name: with the prefix, the
+# process id and 8 random characters it stays far below NAME_MAX (255 bytes) for any target.
+TEMP_STEM_BYTES = 32
+TEMP_SUFFIX_BYTES = 16
+_DESCRIPTOR_FOLDER = re.compile(r"/proc/[^/]+/fd")  # /dev/fd and /dev/stdout lead here
 
 
 def usual_mode() -> int:
@@ -29,21 +44,68 @@ def usual_mode() -> int:
     return 0o666 & ~umask
 
 
+def _temporary_affixes(target: Path) -> tuple[str, str]:
+    """The start and end of a temporary name for ``target``: its stem cut short, and its
+    suffix (dropped if long: a suffix that long names no format)."""
+    stem = os.fsencode(target.stem)[:TEMP_STEM_BYTES].decode("utf-8", "ignore")
+    suffix = target.suffix if len(os.fsencode(target.suffix)) <= TEMP_SUFFIX_BYTES else ""
+    return f"{TEMP_PREFIX}{stem}", suffix
+
+
+def _through_descriptor(target: Path) -> bool:
+    """Whether ``target`` or a link on the way from it is a process's open descriptor
+    (``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``): its name is no file to replace."""
+    current = os.path.abspath(target)
+    for _ in range(40):  # as many links as the system follows
+        folder = os.path.realpath(os.path.dirname(current))
+        if _DESCRIPTOR_FOLDER.fullmatch(folder):
+            return True
+        current = os.path.join(folder, os.path.basename(current))
+        if not os.path.islink(current):
+            return False
+        current = os.path.normpath(os.path.join(folder, os.readlink(current)))
+    return False
+
+
+def written_in_place(target: Path) -> bool:
+    """Whether ``target`` exists as something other than a regular file or a folder (a
+    pipe, a terminal, a device, a socket, or a link to one), or is a process's descriptor:
+    it must be written through, never replaced by a renamed file."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # missing, a dangling link, a link loop: creating it will say
+        return False
+    if stat.S_ISDIR(mode):
+        return False
+    return not stat.S_ISREG(mode) or _through_descriptor(target)
+
+
+def real_target(target: Path) -> Path:
+    """The file that writing ``target`` replaces: the file a link names (the link stays)."""
+    target = Path(target)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
 class PendingFile:
     """A temporary file beside ``target`` (same suffix, so writers pick the right format).
 
-    :meth:`commit` renames it over ``target``; :meth:`discard` deletes it and leaves
-    ``target`` as it was. For writers that live longer than one block (a CSV recorder, a
-    video writer). The folder must exist.
+    :meth:`commit` renames it over ``target`` (over the file a link names);
+    :meth:`discard` deletes it and leaves ``target`` as it was. For writers that live
+    longer than one block (a CSV recorder, a video writer). The folder must exist. A
+    target that is a pipe or a device is refused (FerappError): it cannot be replaced.
     """
 
     def __init__(self, target: Path) -> None:
-        self.target = Path(target)
+        if written_in_place(Path(target)):
+            raise FerappError(
+                f"{target} is not a regular file (a pipe, a terminal or a device); this "
+                "output can only be written to a file"
+            )
+        self.target = real_target(target)
         remove_orphans(self.target)
+        prefix, suffix = _temporary_affixes(self.target)
         fd, name = tempfile.mkstemp(
-            prefix=f"{TEMP_PREFIX}{self.target.stem}-p{os.getpid()}-",
-            suffix=self.target.suffix,
-            dir=self.target.parent,
+            prefix=f"{prefix}-p{os.getpid()}-", suffix=suffix, dir=self.target.parent
         )
         os.close(fd)
         self.path = Path(name)
@@ -94,10 +156,15 @@ def atomic_open(target: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any
     """``open`` for writing, atomically: the file appears at ``target`` only when complete.
 
     The data is flushed to disk before the rename, so a full disk is reported here (as an
-    OSError) instead of leaving a truncated file behind.
+    OSError) instead of leaving a truncated file behind. A pipe or a device is written
+    through directly (see the module's notes).
     """
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
+    if written_in_place(target):
+        with naming(target), open(target, mode, **kwargs) as handle:
+            yield handle
+        return
     with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as handle:
         yield handle
         handle.flush()
@@ -131,9 +198,8 @@ def _process_alive(pid: int) -> bool:
 def remove_orphans(target: Path) -> None:
     """Delete temporary files for ``target`` left by processes that no longer run (a
     run killed while writing); files of a process still writing are left alone."""
-    own = re.compile(
-        rf"{re.escape(TEMP_PREFIX + target.stem)}-p(\d+)-[A-Za-z0-9_]+{re.escape(target.suffix)}"
-    )
+    prefix, suffix = _temporary_affixes(target)
+    own = re.compile(rf"{re.escape(prefix)}-p(\d+)-[A-Za-z0-9_]+{re.escape(suffix)}")
     with contextlib.suppress(OSError):
         for path in target.parent.glob(f"{TEMP_PREFIX}*"):
             match = own.fullmatch(path.name)
@@ -155,15 +221,21 @@ def remove_stale_temporaries(folder: Path) -> int:
 
 class PendingTextFile:
     """A text file written under a temporary name; ``close`` puts it at ``path``, ``discard``
-    drops it and leaves any previous file at ``path`` as it was."""
+    drops it and leaves any previous file at ``path`` as it was. A pipe or a device at
+    ``path`` is written through directly instead (``discard`` then only closes it)."""
 
     def __init__(self, path: Path, **open_args: Any) -> None:
         self.path = Path(path)
+        self._pending: PendingFile | None = None
+        self._done = False
         with naming(self.path):
+            if written_in_place(self.path):
+                self._file: IO[str] = open(self.path, "w", encoding="utf-8", **open_args)  # noqa: SIM115
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._pending = PendingFile(self.path)
             try:
-                self._file: IO[str] = open(  # noqa: SIM115
+                self._file = open(  # noqa: SIM115
                     self._pending.path, "w", encoding="utf-8", **open_args
                 )
             except OSError:
@@ -172,24 +244,30 @@ class PendingTextFile:
 
     @property
     def closed(self) -> bool:
-        return self._pending.done
+        return self._done
 
     def _finish(self) -> None:
         with naming(self.path):
             try:
                 self._file.flush()
-                os.fsync(self._file.fileno())
+                if self._pending is not None:
+                    os.fsync(self._file.fileno())
                 self._file.close()
             except OSError:
                 self.discard()
                 raise
-            self._pending.commit()
+            if self._pending is not None:
+                self._pending.commit()
+            self._done = True
 
     def _write(self, text: str) -> None:
         with naming(self.path):
             self._file.write(text)
 
     def discard(self) -> None:
+        self._done = True
         if not self._file.closed:
-            self._file.close()
-        self._pending.discard()
+            with contextlib.suppress(OSError):  # a pipe whose reader has gone
+                self._file.close()
+        if self._pending is not None:
+            self._pending.discard()

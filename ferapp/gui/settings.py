@@ -23,6 +23,9 @@ from ferapp.core.output.colors import resolve_palette
 from ferapp.core.recognition.settings import DEFAULT_SMOOTHING, RecognitionSettings
 
 SCHEMA_VERSION = 2
+# The live view classifies each face up to ten times a second: expressions change far
+# slower than frames come, and every frame is still detected, tracked and drawn.
+LIVE_REUSE_MS = 100.0
 
 
 @dataclass
@@ -50,6 +53,7 @@ class AppSettings:
             landmarks=self.landmarks,
             min_confidence=self.min_confidence,
             max_yaw=self.max_yaw,
+            reuse_ms=LIVE_REUSE_MS,
         )
 
 

@@ -4,14 +4,17 @@ partly written output at the requested path."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -19,7 +22,7 @@ import pytest
 from ferapp.cli import main as cli_main
 from ferapp.core.errors import FerappError, InvalidFrameError
 from ferapp.core.model.metadata import ModelInfo, save_model
-from tests import support
+from tests import hostile_media, support
 
 Maker = Callable[[Path], Path]
 
@@ -100,13 +103,43 @@ def _nan_weights(path: Path) -> Path:
     return _saved(model, path)
 
 
+def _edited(path: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
+    """A good model file with one member of its archive changed by ``edit``."""
+    good = _saved(support.constant_model(), path.with_name("good.keras"))
+    with zipfile.ZipFile(good) as archive, zipfile.ZipFile(path, "w") as out:
+        for item in archive.infolist():
+            data = archive.read(item)
+            out.writestr(item, edit(data) if item.filename == member else data)
+    return path
+
+
+def _input_size(number: bytes) -> Callable[[bytes], bytes]:
+    """Edits ferapp.json: the input height becomes ``number`` (Infinity, NaN, 1e999)."""
+    return lambda data: re.sub(rb'("input_size": \[\s*)48', rb"\g<1>" + number, data)
+
+
+def _deep_h5(path: Path, depth: int = 20_000) -> Path:
+    """An .h5 model whose architecture is brackets nested ``depth`` deep (an HDF5
+    attribute holds 64 KB; Python's parser gives up at about 1,000)."""
+    _saved(support.constant_model(), path)
+    with h5py.File(path, "a") as h5:
+        h5.attrs["model_config"] = "[" * depth + "]" * depth
+    return path
+
+
+def _marked(path: Path, **fields: int) -> Path:
+    """A good model file whose config.json the zip headers call encrypted or packed oddly."""
+    _saved(support.constant_model(), path)
+    return hostile_media.set_member_fields(path, "config.json", **fields)
+
+
 def _truncated(path: Path) -> Path:
     good = _saved(support.constant_model(), path.with_name("whole.keras"))
     path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     return path
 
 
-MODELS: dict[str, tuple[Maker, str]] = {
+MODELS: dict[str, tuple[Maker, str | tuple[str, ...]]] = {
     "random bytes": (lambda p: _write(p / "random.keras", os.urandom(5000)), "random.keras"),
     "random bytes h5": (lambda p: _write(p / "random.h5", os.urandom(5000)), "random.h5"),
     "truncated archive": (lambda p: _truncated(p / "cut.keras"), "cut.keras"),
@@ -134,6 +167,35 @@ MODELS: dict[str, tuple[Maker, str]] = {
         lambda p: _saved(support.constant_model(), p / "bare.keras", None),
         "--pixel-scaling",
     ),
+    "config nested 100,000 deep": (
+        lambda p: _edited(p / "deep.keras", "config.json", lambda _: b"[" * 10**5 + b"]" * 10**5),
+        ("deep.keras", "nested 100000 deep"),
+    ),
+    "h5 config nested 20,000 deep": (lambda p: _deep_h5(p / "deep.h5"), ("deep.h5", "nested")),
+    "input size Infinity": (
+        lambda p: _edited(p / "inf.keras", "ferapp.json", _input_size(b"Infinity")),
+        ("inf.keras", "Infinity, not a finite number"),
+    ),
+    "input size NaN": (
+        lambda p: _edited(p / "nan-size.keras", "ferapp.json", _input_size(b"NaN")),
+        ("nan-size.keras", "NaN, not a finite number"),
+    ),
+    "input size 1e999": (
+        lambda p: _edited(p / "e999.keras", "ferapp.json", _input_size(b"1e999")),
+        ("e999.keras", "1e999, not a finite number"),
+    ),
+    "input size 48.5": (
+        lambda p: _edited(p / "half.keras", "ferapp.json", _input_size(b"48.5")),
+        ("half.keras", "not a whole number"),
+    ),
+    "encrypted member": (
+        lambda p: _marked(p / "locked.keras", flags=0x1),
+        ("locked.keras", "config.json inside the archive is encrypted"),
+    ),
+    "unknown compression method": (
+        lambda p: _marked(p / "packed.keras", method=98),
+        ("packed.keras", "compression method 98"),
+    ),
     "text file": (lambda p: _write(p / "notes.txt", b"hello"), "notes.txt"),
     "missing": (lambda p: p / "absent.keras", "absent.keras"),
     "a folder": (lambda p: _mkdir(p / "folder.keras"), "folder.keras"),
@@ -152,13 +214,13 @@ def _mkdir(path: Path) -> Path:
 
 @pytest.mark.parametrize("case", list(MODELS))
 def test_hostile_model_files(case, tmp_path, capsys):
-    make, name = MODELS[case]
+    make, names = MODELS[case]
     model = make(tmp_path)
     image = tmp_path / "face.png"
     cv2.imwrite(str(image), support.face_frame(1))
     out = tmp_path / "out.csv"
     code, _out, err = run(["analyze", str(image), "--model", str(model), "--csv", str(out)], capsys)
-    assert_one_clear_error(code, err, name)
+    assert_one_clear_error(code, err, *((names,) if isinstance(names, str) else names))
     assert not out.exists()
 
 
@@ -220,7 +282,23 @@ def _image(path: Path, image: np.ndarray) -> Path:
     return path
 
 
-IMAGES: dict[str, tuple[Maker, str]] = {  # case: (maker, "ok" or what the message names)
+FACE_AT = (40, 30, 240, 270)  # where the face of an upright photo lies: x0, y0, x1, y1
+
+
+def _upright_photo() -> np.ndarray:
+    """A 640x480 photo with one face near its top-left corner: turned sideways or upside
+    down, the face would be elsewhere (or not found at all)."""
+    frame = support.blank_frame()
+    x0, y0, x1, y1 = FACE_AT
+    frame[y0:y1, x0:x1] = support.astronaut_face()
+    return frame
+
+
+def _turned(path: Path, orientation: int) -> Path:
+    return hostile_media.jpeg_with_orientation(path, _upright_photo(), orientation)
+
+
+IMAGES: dict[str, tuple[Maker, str]] = {  # case: (maker, "ok", "face" or what the message names)
     "corrupt": (lambda p: _write(p / "corrupt.png", b"\x89PNG\r\n" + os.urandom(200)), "corrupt.png"),
     "zero bytes": (lambda p: _write(p / "zero.jpg", b""), "zero.jpg"),
     "16-bit": (lambda p: _image(p / "deep.png", (support.face_frame(1).astype(np.uint16) * 257)), "ok"),
@@ -229,6 +307,10 @@ IMAGES: dict[str, tuple[Maker, str]] = {  # case: (maker, "ok" or what the messa
     "8000x6000": (lambda p: _image(p / "big.jpg", np.full((6000, 8000, 3), 90, np.uint8)), "ok"),
     "non-ASCII name": (lambda p: _image(p / "visage-été-顔.png", support.face_frame(1)), "ok"),
     "text named .png": (lambda p: _write(p / "text.png", b"just text"), "text.png"),
+    "EXIF orientation 6": (lambda p: _turned(p / "phone-6.jpg", 6), "face"),
+    "EXIF orientation 8": (lambda p: _turned(p / "phone-8.jpg", 8), "face"),
+    "EXIF orientation 3": (lambda p: _turned(p / "phone-3.jpg", 3), "face"),
+    "EXIF orientation 6, non-ASCII name": (lambda p: _turned(p / "téléphone-6.jpeg", 6), "face"),
 }  # fmt: skip
 
 
@@ -242,6 +324,12 @@ def test_hostile_images(case, tmp_path, capsys, happy_model_path):
     )
     if outcome == "ok":
         assert code == 0 and json.loads(out.read_text())["summary"]["frames"] == 1, err
+    elif outcome == "face":  # found upright, where the photo shows it
+        assert code == 0, err
+        (face,) = json.loads(out.read_text())["frames"][0]["faces"]
+        x, y, w, h = face["box"]
+        x0, y0, x1, y1 = FACE_AT
+        assert x0 <= x + w / 2 <= x1 and y0 <= y + h / 2 <= y1, face["box"]
     else:
         assert_one_clear_error(code, err, outcome)
         assert not out.exists()
@@ -278,6 +366,12 @@ VIDEOS: dict[str, tuple[Maker, str]] = {
     "random bytes .avi": (lambda p: _write(p / "noise.avi", os.urandom(20000)), "noise.avi"),
     "missing": (lambda p: p / "absent.mp4", "absent.mp4"),
     "no camera 97": (lambda p: "97", "camera 97"),
+    "a superscript two": (lambda p: "²", "source not found: ²"),
+    "camera beyond a C int": (
+        lambda p: "99999999999999999999",
+        "camera 99999999999999999999 does not exist",
+    ),
+    "camera of 5000 digits": (lambda p: "9" * 5000, "(5000 digits) does not exist"),
     "a URL": (lambda p: "rtsp://example.invalid/stream", "rtsp://example.invalid"),
 }
 
@@ -306,6 +400,23 @@ def test_a_truncated_video_is_analysed_with_a_warning(tmp_path, capsys, happy_mo
     )
     assert code == 0 and "cut.avi" in err and "truncated" in err
     assert 2 < len(out.read_text().splitlines()) < 31
+
+
+def test_a_variable_frame_rate_video_keeps_its_own_times(tmp_path, capsys, happy_model_path):
+    """As a phone records: frames 40 ms apart, then 500 ms apart (index / fps: 1.7 s off)."""
+    durations = [40] * 6 + [500] * 6
+    frames = [support.face_frame(1, shift=i) for i in range(len(durations))]
+    video = hostile_media.variable_rate_mp4(tmp_path / "phone.mp4", frames, durations)
+    out = tmp_path / "times.csv"
+    code, _stdout, err = run(
+        ["analyze", str(video), "--model", str(happy_model_path), "--csv", str(out), "--quiet"],
+        capsys,
+    )
+    assert code == 0, err
+    with out.open(newline="") as handle:
+        times = {int(row["frame"]): float(row["time_ms"]) for row in csv.DictReader(handle)}
+    expected = [sum(durations[:i]) for i in range(len(durations))]
+    assert [times[i] for i in sorted(times)] == pytest.approx(expected, abs=1)
 
 
 # ------------------------------------------------------------------ frames given to the core

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
+import threading
+import time
+from pathlib import Path
 
 import cv2
 import pytest
@@ -187,3 +192,147 @@ def test_a_taught_run_resumes_only_with_its_teacher(tmp_path, tiny_csv, learned,
     assert "used --augment rotation,flip,mixup, not flip,erase" in capsys.readouterr().err
     assert cli_main([*taught, "--resume", "--epochs", "2"]) == 0
     assert json.loads(out.with_suffix(".json").read_text())["epochs_done"] == 2
+
+
+class FifoReader(threading.Thread):
+    """Reads a named pipe while a run writes into it. Opened at once without waiting for
+    a writer, so the run never waits for a reader; :meth:`result` ends the reading."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self.data = bytearray()
+        self.stop = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            stopping = self.stop.is_set()
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:  # a writer is there, with nothing written yet
+                chunk = None
+            if chunk:
+                self.data += chunk
+            elif stopping:
+                break
+            else:
+                time.sleep(0.01)
+        os.close(self.fd)
+
+    def result(self) -> bytes:
+        self.stop.set()
+        self.join(10)
+        return bytes(self.data)
+
+
+@pytest.fixture
+def face_image(tmp_path) -> Path:
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), support.face_frame(1))
+    return image
+
+
+def _analyze(image: Path, model: Path, *options: str | Path) -> int:
+    return cli_main(["analyze", str(image), "--model", str(model), *map(str, options)])
+
+
+def test_pipes_are_written_through_never_replaced(tmp_path, face_image, happy_model_path):
+    csv_pipe, json_pipe = tmp_path / "rows.csv", tmp_path / "pipe"
+    os.mkfifo(csv_pipe)
+    os.mkfifo(json_pipe)
+    link = tmp_path / "results.json"
+    link.symlink_to(json_pipe)
+    rows, document = FifoReader(csv_pipe), FifoReader(json_pipe)
+    code = _analyze(face_image, happy_model_path, "--csv", csv_pipe, "--json", link)
+    csv_text, json_text = rows.result().decode(), document.result().decode()
+    assert code == 0
+    assert csv_text.startswith("source,frame,time_ms") and ",happy," in csv_text
+    assert json.loads(json_text)["summary"]["frames"] == 1
+    assert stat.S_ISFIFO(csv_pipe.lstat().st_mode) and stat.S_ISFIFO(json_pipe.lstat().st_mode)
+    assert link.is_symlink() and link.readlink() == json_pipe
+    assert not list(tmp_path.glob(".ferapp-tmp-*"))
+
+
+def test_a_link_to_standard_output_is_written_through(
+    tmp_path, face_image, happy_model_path, capsys
+):
+    """`--csv out.csv` with out.csv -> /dev/stdout, standard output a pipe (`| less`)."""
+    link = tmp_path / "out.csv"
+    link.symlink_to("/dev/stdout")
+    read_end, write_end = os.pipe()
+    saved = os.dup(1)
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    try:
+        code = _analyze(face_image, happy_model_path, "--csv", link)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    with os.fdopen(read_end, "rb") as pipe:
+        written = pipe.read().decode()
+    assert code == 0, capsys.readouterr().err
+    assert written.startswith("source,frame,time_ms") and ",happy," in written
+    assert link.is_symlink() and os.readlink(link) == "/dev/stdout"
+
+
+def test_standard_output_into_a_file_is_written_through_its_descriptor(tmp_path):
+    """`ferapp ... --json /dev/stdout > saved.json`: the name leads to a regular file through
+    the process's descriptor; replacing that file by name would lose the output."""
+    from ferapp.core.files import written_in_place
+    from ferapp.core.output.writers import write_json
+
+    saved_file, link = tmp_path / "saved.json", tmp_path / "out.json"
+    link.symlink_to("/dev/stdout")
+    fd = os.open(saved_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    saved = os.dup(1)
+    os.dup2(fd, 1)
+    os.close(fd)
+    try:
+        assert written_in_place(Path("/dev/stdout")) and written_in_place(link)
+        write_json(link, {"written": "through"})
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    assert json.loads(saved_file.read_text()) == {"written": "through"}
+    assert link.is_symlink() and not list(tmp_path.glob(".ferapp-tmp-*"))
+    assert not written_in_place(saved_file) and not written_in_place(tmp_path / "absent")
+    assert written_in_place(Path("/dev/null"))  # a device: never renamed over
+
+
+def test_a_link_to_a_file_writes_that_file_and_stays(tmp_path, face_image, happy_model_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    real = results / "r.csv"
+    real.write_text("earlier results\n")
+    link, dangling = tmp_path / "latest.csv", tmp_path / "latest.json"
+    link.symlink_to(real)
+    dangling.symlink_to(Path("results") / "r.json")  # relative, and not there yet
+    assert _analyze(face_image, happy_model_path, "--csv", link, "--json", dangling) == 0
+    assert link.is_symlink() and link.readlink() == real
+    assert real.read_text().startswith("source,frame,time_ms")
+    assert dangling.is_symlink() and dangling.readlink() == Path("results") / "r.json"
+    assert json.loads((results / "r.json").read_text())["summary"]["frames"] == 1
+    assert not list(tmp_path.glob(".ferapp-tmp-*")) and not list(results.glob(".ferapp-tmp-*"))
+
+
+def test_file_names_near_the_length_limit_are_written(tmp_path, face_image, happy_model_path):
+    """A file system takes names of 255 bytes: the temporary name beside one must fit too."""
+    csv_out = tmp_path / ("r" * 240 + ".csv")  # 244 characters
+    json_out = tmp_path / ("é" * 120 + ".json")  # 245 bytes of UTF-8
+    assert len(csv_out.name) == 244
+    assert _analyze(face_image, happy_model_path, "--csv", csv_out, "--json", json_out) == 0
+    assert csv_out.read_text().startswith("source,frame,time_ms")
+    assert json.loads(json_out.read_text())["summary"]["frames"] == 1
+    assert not list(tmp_path.glob(".ferapp-tmp-*"))
+
+
+def test_an_annotated_video_into_a_pipe_is_refused(tmp_path, happy_model_path, capsys):
+    """A video file is written with seeks; a pipe cannot take it, and stays a pipe."""
+    video = support.face_video(tmp_path / "v.avi", n_frames=3)
+    pipe = tmp_path / "boxes.mp4"
+    os.mkfifo(pipe)
+    assert _analyze(video, happy_model_path, "--annotate", pipe, "--quiet") == 1
+    err = capsys.readouterr().err
+    assert "--annotate" in err and "boxes.mp4 is not a regular file" in err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and not list(tmp_path.glob(".ferapp-tmp-*"))

@@ -10,14 +10,17 @@ import pytest
 
 from ferapp.core.errors import InvalidFrameError, SourceError
 from ferapp.core.sources.frames import as_bgr
+from ferapp.core.sources.images import decode_image, read_image
 from ferapp.core.sources.opening import (
     CameraSource,
     FolderSource,
     ImageSource,
     VideoSource,
+    camera_index,
     open_source,
 )
 from tests import support
+from tests.hostile_media import jpeg_with_orientation, variable_rate_mp4
 
 
 @pytest.mark.parametrize(
@@ -114,3 +117,48 @@ def test_camera_lost_mid_stream_says_so_and_a_stop_is_quiet(tmp_path):
         if seen == 2:
             camera.close()
     assert seen == 2
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_photos_are_turned_upright_by_their_exif_orientation(tmp_path, orientation):
+    upright = support.face_frame(1)
+    upright[:60, :100] = (0, 0, 255)  # a red corner: top left when upright
+    photo = jpeg_with_orientation(tmp_path / f"télé-{orientation}.jpg", upright, orientation)
+    stored = cv2.imdecode(np.fromfile(str(photo), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert stored.shape != upright.shape or np.abs(stored.astype(int) - upright).mean() > 20
+    for image in (read_image(photo), decode_image(photo.read_bytes(), "upload")):
+        assert image.shape == upright.shape
+        assert np.abs(image.astype(int) - upright).mean() < 4  # JPEG's loss only
+        assert tuple(image[20, 30]) == pytest.approx((0, 0, 255), abs=40)
+
+
+def test_video_times_come_from_the_container(tmp_path):
+    """A phone records at a variable rate: times are the file's, not index / frame rate."""
+    durations = [40] * 6 + [500] * 6
+    frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(len(durations))]
+    video = variable_rate_mp4(tmp_path / "vfr.mp4", frames, durations)
+    with open_source(video) as source:
+        times = [frame.time_ms for frame in source]
+    expected = [float(sum(durations[:i])) for i in range(len(durations))]
+    assert times == pytest.approx(expected, abs=1)  # index / fps would be off by 1.7 s
+    with VideoSource(video) as source:  # no timestamp (0) or one going back: the frame rate
+        source.fps = 10.0
+        assert source._time_ms(0, 0.0) == 0.0
+        assert source._time_ms(1, 90.0) == 90.0
+        assert source._time_ms(2, 0.0) == 200.0
+        assert source._time_ms(3, 150.0) == 300.0
+        assert source._time_ms(4, float("nan")) == 400.0
+        assert source._time_ms(5, 120.0) == 500.0
+
+
+def test_numbers_that_no_camera_can_have_are_refused_in_words():
+    assert camera_index("²") is None  # a digit to str.isdigit, but no number: a file name
+    assert camera_index(" 2 ") == 2
+    for spec in ("99999999999999999999", "9" * 5000):
+        with pytest.raises(SourceError, match=r"camera 9+.* does not exist: cameras are numbered"):
+            open_source(spec)
+    for number in (2**31, -1):
+        with pytest.raises(SourceError, match=f"camera {number} does not exist"):
+            CameraSource(number)
+    with pytest.raises(SourceError, match="source not found: ²"):
+        open_source("²")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import h5py
 import keras
@@ -143,3 +144,32 @@ def test_a_model_with_nan_weights_is_refused(tmp_path):
     path = save_model(model, tmp_path / "nan.keras", ModelInfo())
     with pytest.raises(ModelError, match="not numbers"):
         EmotionClassifier.load(path)
+
+
+def test_descriptions_are_parsed_within_bounds():
+    """Nesting, non-finite numbers and length are refused before or while parsing."""
+    from ferapp.core.model.safety import json_depth, parse_description
+
+    assert json_depth('{"a": [[1], {"b": "[[[[[["}]}') == 3  # brackets in strings don't count
+    assert parse_description('{"a": [1.5, 2]}', "m.keras", "architecture") == {"a": [1.5, 2]}
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ModelError, match=r"m\.keras: its architecture is nested 100000 deep"):
+        parse_description(deep, "m.keras", "architecture")
+    assert parse_description("[" * 200 + "]" * 200, "m", "x") is not None  # the limit itself
+    for number in ("NaN", "Infinity", "-Infinity", "1e999"):
+        with pytest.raises(ModelError, match=f"holds {re.escape(number)}, not a finite number"):
+            parse_description(f'{{"input_size": [{number}, 48]}}', "m.keras", "metadata")
+
+
+@pytest.mark.parametrize(
+    ("size", "accepted"),
+    [("[48, 48]", True), ("[48.0, 64]", True), ("[48.5, 48]", False), ("[true, 48]", False),
+     ('["48", 48]', False), ("[48]", False), ("[1e300, 48]", False), ("[0, 48]", False)],
+)  # fmt: skip
+def test_metadata_sizes_are_whole_numbers_in_range(size, accepted):
+    text = json.dumps({"class_names": list(EMOTIONS)})[:-1] + f', "input_size": {size}}}'
+    if accepted:
+        assert ModelInfo.from_json(text, "m.keras").input_size[0] == 48
+    else:
+        with pytest.raises(ModelError, match=r"m\.keras"):
+            ModelInfo.from_json(text, "m.keras")

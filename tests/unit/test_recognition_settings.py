@@ -28,7 +28,7 @@ def _args(*argv: str) -> argparse.Namespace:
 
 
 def test_every_entry_point_starts_from_the_same_defaults() -> None:
-    from ferapp.gui.settings import AppSettings
+    from ferapp.gui.settings import LIVE_REUSE_MS, AppSettings
 
     core = RecognitionSettings()
     assert core.smoothing == DEFAULT_SMOOTHING
@@ -36,7 +36,8 @@ def test_every_entry_point_starts_from_the_same_defaults() -> None:
     assert recognition_settings(_args("serve")) == core
     assert ServerConfig().recognition == core
     window = AppSettings().recognition()
-    assert replace(window, palette=None) == core
+    assert replace(window, palette=None, reuse_ms=0.0) == core
+    assert window.reuse_ms == LIVE_REUSE_MS  # the live view's one difference, on purpose
 
 
 def test_settings_are_checked_when_made() -> None:

@@ -124,6 +124,11 @@ class Detections:
             np.zeros(0, np.float32),
         )
 
+    def take(self, indices: list[int]) -> Detections:
+        """The faces at ``indices``, in that order."""
+        marks = self.landmarks[indices] if self.landmarks is not None else None
+        return Detections(self.boxes[indices], marks, self.scores[indices])
+
     def sorted_left_to_right(self) -> Detections:
         order = np.argsort(self.boxes[:, 0], kind="stable")
         marks = self.landmarks[order] if self.landmarks is not None else None

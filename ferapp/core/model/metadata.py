@@ -23,7 +23,14 @@ from ferapp.core.emotions import EMOTIONS
 from ferapp.core.errors import ModelError
 from ferapp.core.files import atomic_path
 from ferapp.core.locations import SHIPPED_MODELS, shipped_model
-from ferapp.core.model.safety import MAX_INPUT_SIDE, check_architecture_is_safe, check_input_size
+from ferapp.core.model.safety import (
+    MAX_INPUT_SIDE,
+    check_architecture_is_safe,
+    check_input_size,
+    open_model_archive,
+    parse_description,
+    read_archive_text,
+)
 from ferapp.core.model.tensorflow_import import import_tensorflow
 
 METADATA_MEMBER = "ferapp.json"
@@ -34,7 +41,6 @@ FORMAT_VERSION = 1
 # "unit" 0..1, "symmetric" -1..1 (as the widely used 64x64 mini-Xception).
 PIXEL_SCALINGS = ("raw", "unit", "symmetric")
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
-MAX_DESCRIPTION_BYTES = 20_000_000  # config.json / ferapp.json inside a .keras archive
 # Class names become CSV columns and labels on screen: these would clash with the others.
 RESERVED_NAMES = frozenset(
     {"source", "frame", "time_ms", "face", "x", "y", "w", "h", "label", "confidence", "track"}
@@ -83,12 +89,14 @@ class ModelInfo:
 
     @classmethod
     def from_json(cls, text: str, where: str) -> ModelInfo:
+        """Metadata from its JSON text, checked; ModelError naming ``where`` if unusable."""
+        data = parse_description(text, where, "model metadata")
         try:
-            data = json.loads(text)
+            height, width = data["input_size"]
             info = cls(
                 class_names=tuple(str(n) for n in data["class_names"]),
-                input_size=(int(data["input_size"][0]), int(data["input_size"][1])),
-                channels=int(data.get("channels", 1)),
+                input_size=(_whole(height), _whole(width)),
+                channels=_whole(data.get("channels", 1)),
                 pixel_scaling=str(data.get("pixel_scaling", "raw")),
                 extra=dict(data.get("extra", {})),
             )
@@ -104,31 +112,40 @@ class ModelInfo:
         return info
 
 
+def _whole(value: Any) -> int:
+    """A whole number from metadata (48 or 48.0); ValueError for 48.5, true or "48"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"{value!r} is not a whole number")
+
+
 # --------------------------------------------------------------------------- reading
 
 
 def read_metadata(path: Path) -> ModelInfo | None:
     """The ferapp metadata stored in a model file, or None when it has none."""
     if path.suffix.lower() == ".keras":
-        with _open_zip(path) as archive:
+        with open_model_archive(path) as archive:
             if METADATA_MEMBER not in archive.namelist():
                 return None
-            text = _read_member(archive, METADATA_MEMBER, path)
+            text = read_archive_text(archive, METADATA_MEMBER, path)
             return ModelInfo.from_json(text, str(path))
     with _open_h5(path) as h5:
         raw = h5.attrs.get(METADATA_ATTR)
     if raw is None:
         return None
-    return ModelInfo.from_json(raw.decode() if isinstance(raw, bytes) else str(raw), str(path))
+    return ModelInfo.from_json(_attribute_text(raw, path), str(path))
 
 
 def read_architecture(path: Path) -> dict[str, Any]:
     """The model's architecture config as stored in the file, without building anything."""
     if path.suffix.lower() == ".keras":
-        with _open_zip(path) as archive:
+        with open_model_archive(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ModelError(f"{path} is a zip archive but not a Keras model (no config.json)")
-            text = _read_member(archive, "config.json", path)
+            text = read_archive_text(archive, "config.json", path)
     else:
         with _open_h5(path) as h5:
             raw = h5.attrs.get("model_config")
@@ -137,33 +154,16 @@ def read_architecture(path: Path) -> dict[str, Any]:
                     f"{path} holds weights only, no architecture; save the whole model "
                     "(model.save) and try again"
                 )
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            text = _attribute_text(raw, path)
+    return parse_description(text, str(path), "architecture description")
+
+
+def _attribute_text(raw: Any, path: Path) -> str:
+    """An HDF5 text attribute as a string."""
     try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ModelError(f"{path}: the architecture description is damaged ({exc})") from exc
-
-
-def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> str:
-    """A small text member of a model archive; a member that would unpack to more than
-    MAX_DESCRIPTION_BYTES (a zip bomb) is refused before it is read."""
-    info = archive.getinfo(name)
-    if info.file_size > MAX_DESCRIPTION_BYTES:
-        raise ModelError(
-            f"{path}: its {name} would unpack to {info.file_size / 1e6:.0f} MB; a model "
-            f"description is far smaller, so the file is refused"
-        )
-    try:
-        return archive.read(name).decode("utf-8")
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, EOFError) as exc:
-        raise ModelError(f"{path}: {name} inside the archive is damaged ({exc})") from exc
-
-
-def _open_zip(path: Path) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelError(f"{path} is not a Keras model file (.keras): {exc}") from exc
+        return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: a description inside the file is not text ({exc})") from exc
 
 
 def _open_h5(path: Path):  # -> h5py.File
@@ -267,7 +267,7 @@ def update_metadata(path: Path, extra: dict[str, Any]) -> ModelInfo:
     info = replace(info, extra={**info.extra, **extra})
     with (
         atomic_path(path) as tmp,
-        _open_zip(path) as source,
+        open_model_archive(path) as source,
         zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for item in source.infolist():

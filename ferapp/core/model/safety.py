@@ -1,19 +1,139 @@
 """What a model file may ask of ferapp before Keras builds it: no code, a sane size.
 
-The architecture config is read as JSON and refused if it names a ``Lambda`` layer, a
-serialized function or any class that is not a built-in Keras class (code stored in the
-file would run when Keras builds it), or an input image so large that building it could
-take all the memory there is.
+The one way a model file's descriptions are read: a ``.keras`` archive is opened with
+:func:`open_model_archive` (no encrypted member, none packed in a way Python cannot
+unpack, a bounded size when unpacked), its JSON read with :func:`read_archive_text` and
+parsed with :func:`parse_description` (bounded length and depth, finite numbers only).
+
+The architecture config is then refused if it names a ``Lambda`` layer, a serialized
+function or any class that is not a built-in Keras class (code stored in the file would
+run when Keras builds it), or an input image so large that building it could take all
+the memory there is.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import lzma
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
 
 from ferapp.core.errors import ModelError
 from ferapp.core.model.tensorflow_import import import_tensorflow
 
 MAX_INPUT_SIDE = 1024  # face crops are 48..224 pixels; larger inputs are refused
+MAX_DESCRIPTION_BYTES = 20_000_000  # config.json / ferapp.json inside a .keras archive
+MAX_JSON_DEPTH = 200  # a Keras config nests about 10 deep; json.loads recurses per level
+MAX_ARCHIVE_BYTES = 2_000_000_000  # all members of a .keras archive, unpacked
+MAX_ARCHIVE_MEMBERS = 10_000
+# What Python's zipfile unpacks (Keras itself writes stored members).
+UNPACKABLE = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+# A JSON string, or one left open at the end; left out when brackets are counted.
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
+_BRACKET_STEPS = np.zeros(256, np.int8)  # byte -> +1 opens, -1 closes, 0 neither
+_BRACKET_STEPS[[ord("["), ord("{")]], _BRACKET_STEPS[[ord("]"), ord("}")]] = 1, -1
+
+
+def open_model_archive(path: Path) -> zipfile.ZipFile:
+    """A ``.keras`` archive whose members can all be read: none encrypted, none packed
+    with a method Python cannot unpack, at most MAX_ARCHIVE_BYTES unpacked; else ModelError."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelError(f"{path} is not a Keras model file (.keras): {exc}") from exc
+    try:
+        members = archive.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            raise ModelError(f"{path} holds {len(members)} files; a model holds a few")
+        for info in members:
+            if info.flag_bits & 0x1:
+                raise ModelError(
+                    f"{path}: {info.filename} inside the archive is encrypted; a model file "
+                    "must be readable without a password"
+                )
+            if info.compress_type not in UNPACKABLE:
+                raise ModelError(
+                    f"{path}: {info.filename} inside the archive is packed with compression "
+                    f"method {info.compress_type}, which cannot be unpacked here; save the "
+                    "model again with Keras"
+                )
+        unpacked = sum(info.file_size for info in members)
+        if unpacked > MAX_ARCHIVE_BYTES:
+            raise ModelError(
+                f"{path} would unpack to {unpacked / 1e9:.1f} GB, more than a model of faces "
+                f"needs (at most {MAX_ARCHIVE_BYTES / 1e9:.0f} GB); the file is refused"
+            )
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def read_archive_text(archive: zipfile.ZipFile, name: str, path: Path) -> str:
+    """A small text member of a model archive; a member that would unpack to more than
+    MAX_DESCRIPTION_BYTES (a zip bomb) is refused before it is read."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_DESCRIPTION_BYTES:
+        raise ModelError(
+            f"{path}: its {name} would unpack to {info.file_size / 1e6:.0f} MB; a model "
+            f"description is far smaller, so the file is refused"
+        )
+    try:
+        return archive.read(name).decode("utf-8")
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise ModelError(f"{path}: {name} inside the archive is damaged ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: {name} inside the archive is not text ({exc})") from exc
+
+
+def json_depth(text: str) -> int:
+    """How deep a JSON text's brackets nest, those inside strings left out: a cheap scan
+    (in C and NumPy), so that depth is known before ``json.loads`` recurses that deep."""
+    data = _STRINGS.sub("", text).encode("utf-8", "surrogatepass")
+    steps = _BRACKET_STEPS[np.frombuffer(data, np.uint8)]
+    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+
+
+class _NotFinite(ValueError):
+    """A number in a description that is NaN or infinite."""
+
+
+def _not_finite(text: str) -> NoReturn:
+    raise _NotFinite(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not np.isfinite(value):
+        _not_finite(text)
+    return value
+
+
+def parse_description(text: str, where: str, what: str) -> Any:
+    """Parse ``what`` (a model's architecture or metadata) from JSON ``text``; ModelError
+    naming ``where`` if it is too long, nested deeper than MAX_JSON_DEPTH, damaged, or
+    holds a number that is not finite (NaN, Infinity, 1e999)."""
+    if len(text) > MAX_DESCRIPTION_BYTES:
+        raise ModelError(f"{where}: its {what} is {len(text) / 1e6:.0f} MB long; refused")
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ModelError(
+            f"{where}: its {what} is nested {depth} deep (at most {MAX_JSON_DEPTH}); the "
+            "file is damaged or made to crash readers"
+        )
+    try:
+        return json.loads(text, parse_constant=_not_finite, parse_float=_finite)
+    except _NotFinite as exc:
+        raise ModelError(f"{where}: its {what} holds {exc}, not a finite number") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ModelError(f"{where}: its {what} is damaged ({exc})") from exc
 
 
 def _allowed_class_names() -> frozenset[str]:

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ferapp.core.errors import FerappError, OutputError
-from ferapp.core.files import PendingFile
+from ferapp.core.files import PendingFile, written_in_place
 from ferapp.core.sources.frames import FrameSource
 from ferapp.core.sources.images import WRITABLE_SUFFIXES, writable_name, write_image
 
@@ -28,6 +28,12 @@ def check_target(target: Path, source: FrameSource) -> None:
             "annotate",
             f"{target}: a video or camera is annotated into a video file; use "
             f"{', '.join(VIDEO_CODECS)}",
+        )
+    if source.is_stream and written_in_place(target):
+        raise OutputError(
+            "annotate",
+            f"{target} is not a regular file (a pipe, a terminal or a device); a video is "
+            "written only to a file",
         )
     if source.kind == "image" and suffix not in WRITABLE_SUFFIXES:
         raise OutputError(

@@ -1,5 +1,8 @@
 """Result files written as frames arrive: a CSV file and a JSON document, each under a
-temporary name until closed; and any JSON value written atomically."""
+temporary name until closed; and any JSON value written atomically.
+
+A target that is a pipe, a terminal or ``/dev/stdout`` is written through as frames
+arrive instead (see :mod:`ferapp.core.files`); a link to a file writes that file."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ class ResultCsvWriter(PendingTextFile):
     """Streams rows to a CSV file as frames arrive; the file appears at ``path`` on close.
 
     Each frame's rows are flushed, so even after a crash the temporary file beside the
-    target (``.ferapp-tmp-<name>-...``) holds what was done.
+    target (``.ferapp-tmp-<start of name>-...``) holds what was done.
     """
 
     def __init__(

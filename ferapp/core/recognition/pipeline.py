@@ -11,6 +11,7 @@ from ferapp.core.faces.crop import CropSettings, crop_faces
 from ferapp.core.faces.pose import head_pose
 from ferapp.core.faces.results import FaceResult, FrameResult
 from ferapp.core.model.classifier import EmotionClassifier
+from ferapp.core.recognition.reuse import RecentClassifications
 from ferapp.core.sources.frames import as_bgr
 
 
@@ -31,8 +32,18 @@ class Pipeline:
         self.classifier = classifier
         self.crop = crop or CropSettings()
 
-    def process(self, image: np.ndarray) -> FrameResult:
-        """Find and classify every face of a frame (any layout :func:`as_bgr` accepts)."""
+    def process(
+        self,
+        image: np.ndarray,
+        recent: RecentClassifications | None = None,
+        time_ms: float = 0.0,
+    ) -> FrameResult:
+        """Find and classify every face of a frame (any layout :func:`as_bgr` accepts).
+
+        ``recent``: a stream's recent classifications; a face classified a moment before
+        ``time_ms`` (the frame's time in its stream) keeps its probabilities instead of
+        being classified again (a live view's choice).
+        """
         t0 = time.perf_counter()
         bgr = as_bgr(image)
         found = self.detector.detect(bgr)
@@ -40,10 +51,23 @@ class Pipeline:
         if self.classifier is None or len(found) == 0:
             faces = _faces(found, (), None)
             return FrameResult(faces, {"detect": (t1 - t0) * 1e3, "crop": 0.0, "classify": 0.0})
-        crops = crop_faces(bgr, found, self.classifier.input_size, self.crop)
+        now_ms = time_ms
+        kept = recent.lookup(found.boxes, now_ms) if recent is not None else [None] * len(found)
+        todo = [i for i, k in enumerate(kept) if k is None]
+        size = self.classifier.input_size
+        crops = crop_faces(bgr, found.take(todo), size, self.crop) if todo else None
         t2 = time.perf_counter()
-        probs = self.classifier.classify(crops)
+        fresh = self.classifier.classify(crops) if crops is not None else None
         t3 = time.perf_counter()
+        probs = np.zeros((len(found), len(self.classifier.class_names)), np.float32)
+        at_ms = [now_ms] * len(found)
+        for i, k in enumerate(kept):
+            if k is not None:
+                probs[i], at_ms[i] = k
+        if fresh is not None:
+            probs[todo] = fresh
+        if recent is not None:
+            recent.remember(found.boxes, probs, at_ms)
         faces = _faces(found, self.classifier.class_names, probs)
         timings = {"detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3, "classify": (t3 - t2) * 1e3}
         return FrameResult(faces, timings)

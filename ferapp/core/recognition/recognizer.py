@@ -21,6 +21,7 @@ from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.output.drawing import draw_faces
 from ferapp.core.output.writers import Recorder
 from ferapp.core.recognition.pipeline import Pipeline
+from ferapp.core.recognition.reuse import RecentClassifications
 from ferapp.core.recognition.settings import RecognitionSettings
 
 
@@ -37,30 +38,36 @@ class Tracking:
     frame of which source came last. A new source, a rewind or a separate photo starts
     afresh, so numbers never carry from one scene to another."""
 
-    def __init__(self, smoothing: float) -> None:
+    def __init__(self, smoothing: float, reuse_ms: float = 0.0) -> None:
         self.tracker = FaceTracker(smoothing)
+        self.recent = RecentClassifications(reuse_ms) if reuse_ms > 0 else None
         self._last: tuple[str, int] = ("", -1)
 
     def reset(self) -> None:
         self.tracker.reset()
+        if self.recent is not None:
+            self.recent.reset()
         self._last = ("", -1)
+
+    def set_reuse(self, reuse_ms: float) -> None:
+        if reuse_ms != (self.recent.max_age_ms if self.recent is not None else 0.0):
+            self.recent = RecentClassifications(reuse_ms) if reuse_ms > 0 else None
+
+    def begin(self, name: str, index: int, stream: bool) -> None:
+        """Frame ``index`` of source ``name`` comes next: a new source, a rewind or a
+        separate photo starts afresh."""
+        if not stream or name != self._last[0] or index <= self._last[1]:
+            self.reset()
+        self._last = (name, index)
 
     def set_smoothing(self, strength: float) -> None:
         if strength != self.tracker.strength:
             self.tracker = FaceTracker(strength)
 
     def follow(
-        self,
-        faces: tuple[FaceResult, ...],
-        class_names: tuple[str, ...],
-        name: str,
-        index: int,
-        stream: bool,
+        self, faces: tuple[FaceResult, ...], class_names: tuple[str, ...]
     ) -> tuple[FaceResult, ...]:
-        """Number and smooth the faces of frame ``index`` of source ``name``."""
-        if not stream or name != self._last[0] or index <= self._last[1]:
-            self.tracker.reset()
-        self._last = (name, index)
+        """Number and smooth the faces of the frame :meth:`begin` announced."""
         return self.tracker.update(faces, class_names)
 
 
@@ -105,11 +112,12 @@ class Recognizer:
             self.pipeline.detector = create_detector(settings.detector)
         self.pipeline.crop = settings.crop
         self.tracking.set_smoothing(settings.smoothing)
+        self.tracking.set_reuse(settings.reuse_ms)
         self.settings = settings
 
     def new_tracking(self) -> Tracking:
         """A fresh stream's tracking, with these settings' smoothing."""
-        return Tracking(self.settings.smoothing)
+        return Tracking(self.settings.smoothing, self.settings.reuse_ms)
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -135,9 +143,10 @@ class Recognizer:
         """Recognise one frame of source ``name``; ``stream`` says frames belong to one scene
         over time (a video or a camera), where faces are tracked from frame to frame;
         ``tracking``: that stream's own (default: this recognizer's)."""
-        result = self.pipeline.process(image)
         tracking = tracking or self.tracking
-        faces = tracking.follow(result.faces, self.class_names, name, index, stream)
+        tracking.begin(name, index, stream)
+        result = self.pipeline.process(image, tracking.recent, time_ms)
+        faces = tracking.follow(result.faces, self.class_names)
         result = replace(result, faces=self.current_certainty().mark(faces))
         with self._lock:
             for recorder in self._recorders:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ferapp.core.detect.base import DetectorSettings
+from ferapp.core.errors import FerappError
 from ferapp.core.faces.certainty import DEFAULT_MAX_YAW, Certainty
 from ferapp.core.faces.crop import CropSettings
 from ferapp.core.faces.tracking import check_smoothing
@@ -19,6 +20,7 @@ from ferapp.core.output.colors import RGB
 
 #: Per-face averaging over frames: steady labels that still follow a change of expression.
 DEFAULT_SMOOTHING = 0.6
+MAX_REUSE_MS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,15 @@ class RecognitionSettings:
     max_yaw: float = DEFAULT_MAX_YAW
     landmarks: bool = False
     palette: Mapping[str, RGB] | None = None
+    reuse_ms: float = 0.0  # a face classified this recently keeps its probabilities (0: never)
 
     def __post_init__(self) -> None:
         self.detector.validated()
+        if not 0.0 <= self.reuse_ms <= MAX_REUSE_MS:  # also refuses NaN
+            raise FerappError(
+                f"the time a classification is reused must be 0 to {MAX_REUSE_MS:g} ms, "
+                f"got {self.reuse_ms}"
+            )
         check_smoothing(self.smoothing)
         Certainty(0.0 if self.min_confidence is None else self.min_confidence, self.max_yaw)
 
@@ -51,4 +59,5 @@ class RecognitionSettings:
             "landmarks": self.landmarks,
             "min_confidence": self.min_confidence,
             "max_yaw": self.max_yaw,
+            **({"reuse_ms": self.reuse_ms} if self.reuse_ms else {}),  # earlier runs' keys kept
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -58,7 +59,8 @@ class _CaptureSource(FrameSource):
 
 
 class VideoSource(_CaptureSource):
-    """A video file; timestamps come from the frame rate.
+    """A video file; timestamps are the container's own (a variable frame rate, as phones
+    record, is kept), else the frame index over the frame rate.
 
     ``ended_early`` is set when the file stops well before the frame count its container
     declares (a truncated download, a copy that was cut off).
@@ -80,12 +82,13 @@ class VideoSource(_CaptureSource):
         self.fps = fps if 0 < fps < 1000 else 0.0
         self._count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0)
         self.frames_read = 0
+        self._last_ms = 0.0
         with opencv_quiet():
             first = self._read()
         if first is None:
             self.close()
             raise SourceError(f"cannot decode any frame of video {path}: the file is damaged")
-        self._first: np.ndarray | None = first
+        self._first: tuple[np.ndarray, float] | None = (first, self._position_ms())
 
     @property
     def pacing(self) -> float:
@@ -96,22 +99,51 @@ class VideoSource(_CaptureSource):
         """Fewer frames were decoded than the container declares (by more than 2 %)."""
         return self._count > 0 and self.frames_read < self._count * 0.98 - 1
 
+    def _position_ms(self) -> float:
+        """The container's timestamp of the frame just read (0 when it has none)."""
+        capture = self._capture
+        return float(capture.get(cv2.CAP_PROP_POS_MSEC) or 0.0) if capture is not None else 0.0
+
+    def _time_ms(self, index: int, reported: float) -> float:
+        """Frame ``index``'s time: the container's ``reported`` timestamp while it moves
+        forward; index / fps where it reports 0 or goes backwards (never before the last)."""
+        if math.isfinite(reported) and (reported > self._last_ms or (index == 0 and reported >= 0)):
+            self._last_ms = reported
+        else:
+            by_rate = index * 1000.0 / self.fps if self.fps > 0 else 0.0
+            self._last_ms = max(by_rate, self._last_ms)
+        return self._last_ms
+
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         while True:
             if self._first is not None:
-                image, self._first = self._first, None
+                (image, reported), self._first = self._first, None
             else:
                 image = self._read()
+                reported = self._position_ms()
             if image is None:
                 return
             self.frames_read = index + 1
-            time_ms = index * 1000.0 / self.fps if self.fps > 0 else 0.0
+            time_ms = self._time_ms(index, reported)
             yield Frame(index, time_ms, as_bgr(image), self.path.name)
             index += 1
 
     def __len__(self) -> int:
         return self._count
+
+
+MAX_CAMERA_INDEX = 2**31 - 1  # OpenCV takes a camera number as a C int
+
+
+def no_such_camera(number: object) -> SourceError:
+    """The error for a camera number no camera can have (negative, or beyond a C int)."""
+    text = str(number)
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} digits)"
+    return SourceError(
+        f"camera {shown} does not exist: cameras are numbered 0, 1, 2, ... (at most "
+        f"{MAX_CAMERA_INDEX}); give a camera number, a video file, an image or a folder"
+    )
 
 
 class CameraSource(_CaptureSource):
@@ -129,6 +161,8 @@ class CameraSource(_CaptureSource):
     ) -> None:
         """Open camera ``index``; or take ``capture``, an already opened live OpenCV capture
         (a stream, or in the tests a video file that ends as an unplugged camera would)."""
+        if not 0 <= index <= MAX_CAMERA_INDEX:
+            raise no_such_camera(index)
         if capture is None:
             with opencv_quiet():
                 capture = cv2.VideoCapture(index)

@@ -1,6 +1,8 @@
 """Reading and writing image files: one reader for every source, one writer for every output.
 
 Bytes go through numpy, so non-ASCII paths work on every platform; writes are atomic.
+Every image ferapp decodes (files, folders, uploads to the server) goes through
+:func:`decode_image`, which turns a photo upright as its EXIF orientation tag says.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ WRITABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 # OpenCV refuses larger images before decoding them (OPENCV_IO_MAX_IMAGE_PIXELS, set in
 # ferapp/__init__.py): a 10000x10000 photo, far above any camera, well below a memory bomb.
 MAX_PIXELS = 100_000_000
+# Any bit depth (16-bit PNGs are rescaled later), any colour, and the EXIF orientation
+# applied: IMREAD_UNCHANGED would leave a phone photo lying on its side (orientation 6 or 8)
+# or upside down (3), and no face would be found in it. An alpha channel is dropped.
+DECODE_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -34,12 +40,13 @@ def read_image(path: Path) -> np.ndarray:
 
 
 def decode_image(data: np.ndarray | bytes, where: str) -> np.ndarray:
-    """Decode image bytes (PNG, JPEG, ...) to BGR; SourceError naming ``where`` if impossible."""
+    """Decode image bytes (PNG, JPEG, ...) to upright BGR (EXIF orientation applied);
+    SourceError naming ``where`` if impossible."""
     buffer = np.frombuffer(data, np.uint8) if isinstance(data, bytes | bytearray) else data
     if buffer.size == 0:
         raise SourceError(f"cannot decode image {where}: the file is empty")
     try:
-        image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+        image = cv2.imdecode(buffer, DECODE_FLAGS)
     except cv2.error:
         image = None
     if image is None:

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ferapp.core.errors import SourceError
-from ferapp.core.sources.captures import CameraSource, VideoSource
+from ferapp.core.sources.captures import (
+    MAX_CAMERA_INDEX,
+    CameraSource,
+    VideoSource,
+    no_such_camera,
+)
 from ferapp.core.sources.frames import Frame, FrameSource
 from ferapp.core.sources.images import IMAGE_SUFFIXES, read_image
 
@@ -112,12 +117,17 @@ class FolderSource(FrameSource):
 
 
 def camera_index(spec: str | int | Path) -> int | None:
-    """The camera number a source spec names (an int or a string of digits), else None."""
+    """The camera number a source spec names (an int or a string of ASCII digits), else
+    None; SourceError for a number too long for any camera. ("²" is a digit to Python but
+    no number: a file name.)"""
     if isinstance(spec, int):
         return spec
-    if isinstance(spec, str) and spec.strip().isdigit():
-        return int(spec)
-    return None
+    text = spec.strip() if isinstance(spec, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > len(str(MAX_CAMERA_INDEX)):
+        raise no_such_camera(text)
+    return int(text)
 
 
 def open_source(spec: str | int | Path) -> FrameSource:

@@ -11,6 +11,7 @@ import time
 import cv2
 import pytest
 
+from ferapp.batch.sources import DONE_FOLDER
 from ferapp.cli import main as cli_main
 from tests import support
 from tests.support import ROOT
@@ -96,10 +97,11 @@ def test_a_batch_killed_midway_finishes_on_the_next_run(videos, tmp_path, happy_
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)  # after the first videos, before the last
     proc.wait()
-    done_before = sorted(p.name for p in out.glob("clip*.json"))
+    done_before = sorted(p.stem for p in (out / DONE_FOLDER).glob("clip*.json"))  # markers
     assert 1 <= len(done_before) < 4
     for name in done_before:  # what is there is whole
-        assert json.loads((out / name).read_text())["complete"]
+        assert json.loads((out / f"{name}.json").read_text())["complete"]
+        assert (out / f"{name}.csv").is_file() and (out / f"{name}.timeline.png").is_file()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert f"{4 - len(done_before)} analysed, {len(done_before)} already done" in again.stdout
     assert results(out) == results(reference)

@@ -5,19 +5,24 @@
 Runs the real MainWindow offscreen on a looped 30 fps video (five moving faces, or your
 own footage) read as a camera, and reports, after a warm-up, the share of one core the
 process used, the share its UI thread used, and the frames painted per second. The
-baseline, run first in the same process, is the window with every display refresh done
-on every frame (bars, status text); the window as shipped refreshes the frame on every
-result and the bars and text at a readable rate. FERAPP_BENCH_DEBUG=1 also prints each
-thread's share.
+baseline, run in the same process, is the window doing everything on every frame: faces
+looked for and classified, bars and status text refreshed. The window as shipped paints
+every frame but refreshes the bars and text five times a second, classifies each face
+about three times a second and looks for faces on every other frame (see
+ferapp/core/recognition/reuse.py; the quality this costs is measured by
+benchmarks/live_reuse.py). The two alternate, ``--rounds`` times each.
+FERAPP_BENCH_DEBUG=1 also prints each thread's share.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +60,8 @@ def run_window(video: Path, seconds: float, every_frame: bool, tmp: Path) -> dic
     window = MainWindow(settings_dir=str(tmp / ("every" if every_frame else "shipped")))
     if every_frame:
         window.live.display_interval_s = 0.0
+        every = replace(window.settings.recognition(), classify_every_ms=0, detect_every_ms=0)
+        window.live.inference.request_settings(every)
     window.live.open_source = lambda spec: CameraSource(0, capture=LoopingCapture(video))
     window.resize(1100, 700)
     window.show()
@@ -97,6 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--video", type=Path, help="footage to loop (default: five faces)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each, alternating")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -105,9 +113,13 @@ def main() -> int:
             from tests.support import crowd_video
 
             video = crowd_video(tmp / "crowd.avi")
+        runs: dict[str, list[dict[str, float]]] = {"every frame (baseline)": [], "as shipped": []}
+        for _ in range(args.rounds):
+            runs["every frame (baseline)"].append(run_window(video, args.seconds, True, tmp))
+            runs["as shipped"].append(run_window(video, args.seconds, False, tmp))
         rows = {
-            "every frame (baseline)": run_window(video, args.seconds, True, tmp),
-            "as shipped": run_window(video, args.seconds, False, tmp),
+            name: {key: statistics.median(r[key] for r in results) for key in results[0]}
+            for name, results in runs.items()
         }
     print(f"{'window':24s} {'process':>8s} {'UI thread':>10s} {'painted':>9s} {'faces':>6s}")
     for name, r in rows.items():

@@ -21,6 +21,7 @@ class FrameView(QWidget):
     """
 
     message_changed = Signal(str)
+    resized = Signal(int, int)  # the view's new size: frames scaled to it paint fastest
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,10 +38,12 @@ class FrameView(QWidget):
         return self._message
 
     def set_frame(self, bgr: np.ndarray) -> None:
+        """Show a BGR frame, or a BGRA one (drawn without conversion)."""
         height, width = bgr.shape[:2]
         data = np.ascontiguousarray(bgr)
+        layout = QImage.Format.Format_RGB32 if data.shape[2] == 4 else QImage.Format.Format_BGR888
         # QImage shares the buffer: keep `data` alive with the image.
-        self._image = QImage(data.data, width, height, data.strides[0], QImage.Format.Format_BGR888)
+        self._image = QImage(data.data, width, height, data.strides[0], layout)
         self._buffer = data
         self.update()  # a message stays until replaced: a late frame must not hide "end of video"
 
@@ -57,6 +60,10 @@ class FrameView(QWidget):
     def clear(self) -> None:
         self._image = None
         self.update()
+
+    def resizeEvent(self, event) -> None:  # Qt's name
+        super().resizeEvent(event)
+        self.resized.emit(self.width(), self.height())
 
     def image_rect(self) -> QRect:
         """Where the frame is drawn inside the widget."""
@@ -81,8 +88,11 @@ class FrameView(QWidget):
             painter.end()
             return
         frame = self.image_rect()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(frame, self._image)
+        if frame.size() == self._image.size():  # scaled by the worker: pixel for pixel
+            painter.drawImage(frame.topLeft(), self._image)
+        else:  # the view changed size since: scaled here until the next frame
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(frame, self._image)
         metrics = QFontMetrics(font)
         if self._message:
             inner = frame.adjusted(12, 0, -12, 0)

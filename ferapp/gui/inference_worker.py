@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
@@ -27,7 +28,8 @@ from ferapp.gui.threads import lower_thread_priority
 
 @dataclass
 class Recognised:
-    """What the window paints: the annotated frame and its results."""
+    """What the window paints: the annotated frame (``shown``: scaled to the view, the
+    frame itself when no view size is known) and its results."""
 
     annotated: np.ndarray
     result: FrameResult
@@ -35,6 +37,29 @@ class Recognised:
     dropped: int
     infer_ms: float
     class_names: tuple[str, ...] = field(default_factory=tuple)
+    shown: np.ndarray | None = None
+
+
+def fit(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    """``image`` scaled to fit ``size`` (width, height) with its aspect kept, as 4-channel
+    BGRA (the screen's own layout); as it is when no size is given. Made here, on the
+    worker's thread, the window paints pixel for pixel instead of scaling and converting
+    every frame on the UI thread."""
+    if size is None:
+        return image
+    height, width = image.shape[:2]
+    rounded_width = size[1] * width // height  # as Qt's QSize.scaled(KeepAspectRatio)
+    if rounded_width <= size[0]:
+        target = (rounded_width, size[1])
+    else:
+        target = (size[0], size[0] * height // width)
+    if min(target) < 1:
+        return image
+    if target != (width, height):
+        smaller = target[0] < width
+        interpolation = cv2.INTER_AREA if smaller else cv2.INTER_LINEAR
+        image = cv2.resize(image, target, interpolation=interpolation)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
 
 
 class InferenceWorker(QObject):
@@ -61,6 +86,7 @@ class InferenceWorker(QObject):
         self._classifier: EmotionClassifier | None = None
         self._recorders: tuple[Recorder, ...] = ()
         self.recognizer: Recognizer | None = None
+        self.view_size: tuple[int, int] | None = None  # set by the UI thread: frames fit it
 
     # Called from the UI thread; applied by the worker thread before its next frame.
     def request_model(self, path: str) -> None:
@@ -134,6 +160,8 @@ class InferenceWorker(QObject):
 
     def run(self) -> None:
         lower_thread_priority()
+        # OpenCV's own thread pool would spin on the core this window leaves to the UI
+        cv2.setNumThreads(1)
         self._apply_pending()
         while not self._stop.is_set():
             captured = self.slot.take(timeout=0.1)
@@ -162,5 +190,6 @@ class InferenceWorker(QObject):
                     self.slot.dropped,
                     infer_ms,
                     self.recognizer.class_names,
+                    fit(seen.annotated, self.view_size),
                 )
             )

@@ -79,12 +79,16 @@ class LiveTab(QWidget):
         layout.addWidget(splitter)
 
         self.inference = InferenceWorker(self.slot, settings.recognition(), settings.model_path)
+        self.view.resized.connect(self._view_resized)
         self.inference.recognised.connect(self.on_recognised)
         self.inference.model_loaded.connect(self.on_model_loaded)
         self.inference.model_failed.connect(self.on_model_failed)
         self.inference.detector_failed.connect(self.on_detector_failed)
         self.inference_thread = start_worker(self.inference, "ferapp-inference")
         self.view.set_message("Starting...")
+
+    def _view_resized(self, width: int, height: int) -> None:
+        self.inference.view_size = (width, height) if width > 0 and height > 0 else None
 
     @property
     def paused(self) -> bool:
@@ -210,7 +214,7 @@ class LiveTab(QWidget):
         """Paint the newest frame: the only work the UI thread does on every result."""
         self.last = item
         self.frames_painted += 1
-        self.view.set_frame(item.annotated)
+        self.view.set_frame(item.shown if item.shown is not None else item.annotated)
         now = time.perf_counter()
         self.flow.painted(
             Shown(item.captured.name, item.infer_ms, len(item.result.faces), item.dropped), now

@@ -23,9 +23,11 @@ from ferapp.core.output.colors import resolve_palette
 from ferapp.core.recognition.settings import DEFAULT_SMOOTHING, RecognitionSettings
 
 SCHEMA_VERSION = 2
-# The live view classifies each face up to ten times a second: expressions change far
-# slower than frames come, and every frame is still detected, tracked and drawn.
-LIVE_REUSE_MS = 100.0
+# The live view classifies each face about three times a second and looks for faces on
+# every other frame of a 30 fps camera: every frame is still tracked, smoothed and drawn
+# (ferapp.core.recognition.reuse; benchmarks/live_reuse.py measures what it costs).
+LIVE_CLASSIFY_EVERY_MS = 300.0
+LIVE_DETECT_EVERY_MS = 60.0
 
 
 @dataclass
@@ -53,7 +55,8 @@ class AppSettings:
             landmarks=self.landmarks,
             min_confidence=self.min_confidence,
             max_yaw=self.max_yaw,
-            reuse_ms=LIVE_REUSE_MS,
+            classify_every_ms=LIVE_CLASSIFY_EVERY_MS,
+            detect_every_ms=LIVE_DETECT_EVERY_MS,
         )
 
 

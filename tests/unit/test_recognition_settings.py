@@ -28,7 +28,7 @@ def _args(*argv: str) -> argparse.Namespace:
 
 
 def test_every_entry_point_starts_from_the_same_defaults() -> None:
-    from ferapp.gui.settings import LIVE_REUSE_MS, AppSettings
+    from ferapp.gui.settings import LIVE_CLASSIFY_EVERY_MS, LIVE_DETECT_EVERY_MS, AppSettings
 
     core = RecognitionSettings()
     assert core.smoothing == DEFAULT_SMOOTHING
@@ -36,8 +36,13 @@ def test_every_entry_point_starts_from_the_same_defaults() -> None:
     assert recognition_settings(_args("serve")) == core
     assert ServerConfig().recognition == core
     window = AppSettings().recognition()
-    assert replace(window, palette=None, reuse_ms=0.0) == core
-    assert window.reuse_ms == LIVE_REUSE_MS  # the live view's one difference, on purpose
+    live = {"classify_every_ms": 0.0, "detect_every_ms": 0.0}
+    assert replace(window, palette=None, **live) == core
+    # the live view's one difference, on purpose: what it may reuse for a moment
+    assert (window.classify_every_ms, window.detect_every_ms) == (
+        LIVE_CLASSIFY_EVERY_MS,
+        LIVE_DETECT_EVERY_MS,
+    )
 
 
 def test_settings_are_checked_when_made() -> None:

@@ -1,16 +1,18 @@
-"""A live view classifies each face at most every ``reuse_ms``; everything else per frame."""
+"""A live view classifies each face and looks for faces less often than frames come;
+every frame is still tracked and drawn."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from ferapp.core.detect.base import Detections
 from ferapp.core.detect.factory import create_detector
 from ferapp.core.errors import FerappError
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.recognition.pipeline import Pipeline
 from ferapp.core.recognition.recognizer import Recognizer
-from ferapp.core.recognition.reuse import RecentClassifications
+from ferapp.core.recognition.reuse import LiveReuse
 from ferapp.core.recognition.settings import RecognitionSettings
 from tests import support
 
@@ -22,7 +24,7 @@ def _probs(k: int) -> np.ndarray:
 
 
 def test_a_face_near_where_it_was_keeps_its_probabilities_until_they_are_old() -> None:
-    recent = RecentClassifications(max_age_ms=100)
+    recent = LiveReuse(classify_every_ms=100)
     boxes = np.array([[10, 10, 50, 50], [200, 10, 50, 50]])
     assert recent.lookup(boxes, 0.0) == [None, None]
     recent.remember(boxes, np.stack([_probs(3), _probs(4)]), [0.0, 0.0])
@@ -39,7 +41,7 @@ def test_a_face_near_where_it_was_keeps_its_probabilities_until_they_are_old() -
 
 
 def test_two_faces_never_share_one_classification() -> None:
-    recent = RecentClassifications(max_age_ms=100)
+    recent = LiveReuse(classify_every_ms=100)
     one = np.array([[10, 10, 50, 50]])
     recent.remember(one, np.stack([_probs(3)]), [0.0])
     two = np.array([[10, 10, 50, 50], [12, 11, 50, 50]])  # a second face where the first was
@@ -47,13 +49,26 @@ def test_two_faces_never_share_one_classification() -> None:
     assert kept[0] is not None and kept[1] is None
 
 
-def test_the_time_a_classification_is_reused_is_checked() -> None:
-    with pytest.raises(FerappError, match="reused"):
-        RecognitionSettings(reuse_ms=-1.0)
-    with pytest.raises(FerappError, match="reused"):
-        RecognitionSettings(reuse_ms=float("nan"))
-    assert "reuse_ms" not in RecognitionSettings().fingerprint()  # earlier runs stay valid
-    assert RecognitionSettings(reuse_ms=100).fingerprint()["reuse_ms"] == 100
+def test_the_last_faces_found_are_used_until_they_are_old() -> None:
+    recent = LiveReuse(detect_every_ms=50)
+    assert recent.detections(0.0) is None
+    found = Detections(np.array([[10, 10, 50, 50]]), None, np.array([0.9], np.float32))
+    recent.found(found, 0.0)
+    assert recent.detections(33.3) is found and recent.detections(50.0) is None
+    recent.reset()
+    assert recent.detections(1.0) is None
+
+
+def test_what_a_live_view_may_reuse_is_checked() -> None:
+    for name in ("classify_every_ms", "detect_every_ms"):
+        for bad in (-1.0, float("nan"), 1e9):
+            with pytest.raises(FerappError, match="must be 0 to 1000 ms"):
+                RecognitionSettings(**{name: bad})
+    assert (
+        RecognitionSettings().fingerprint().keys()
+        == RecognitionSettings(classify_every_ms=0.0).fingerprint().keys()
+    )  # unset, the keys of earlier runs' results stay as they were
+    assert RecognitionSettings(detect_every_ms=50).fingerprint()["detect_every_ms"] == 50
 
 
 class _Counted(EmotionClassifier):
@@ -69,15 +84,19 @@ class _Counted(EmotionClassifier):
 def test_a_live_stream_classifies_each_face_every_100_ms_and_shows_every_frame(
     tmp_path, happy_model_path
 ) -> None:
+    """Faces still (shift 0): the boxes are those of every frame's own detection."""
     loaded = EmotionClassifier.load(happy_model_path)
     loaded.__class__ = _Counted
-    frames = [support.face_frame(2, shift=i) for i in range(30)]  # 1 s at 30 fps
-    settings = RecognitionSettings(reuse_ms=100)
+    frames = [support.face_frame(2) for _ in range(30)]  # 1 s at 30 fps
+    settings = RecognitionSettings(classify_every_ms=100, detect_every_ms=50)
     live = Recognizer(Pipeline(create_detector(settings.detector), loaded), settings)
     exact = Recognizer(Pipeline(create_detector(settings.detector), loaded), RecognitionSettings())
+    detect, searches = live.pipeline.detector.detect, []
+    live.pipeline.detector.detect = lambda bgr: searches.append(1) or detect(bgr)
     _Counted.faces = 0
     shown = [live.process(f, "cam", i, i * 1000 / 30).result for i, f in enumerate(frames)]
     live_faces = _Counted.faces
+    assert len(searches) == 15  # every other frame
     _Counted.faces = 0
     every = [exact.process(f, "cam", i, i * 1000 / 30).result for i, f in enumerate(frames)]
     assert _Counted.faces == 60  # two faces, every frame

@@ -299,3 +299,23 @@ def test_an_installed_ferapp_lists_each_bundled_library_licence(qtbot, window, t
     qtbot.addWidget(dialog)
     shown = dialog.tabs.widget(2).toMarkdown()
     assert "numpy" in shown and (tmp_path / "licenses/numpy/LICENSE.txt").as_uri() in shown
+
+
+def test_frames_come_scaled_to_the_view_and_follow_its_size(qtbot, window, face_video_path):
+    """The worker scales each frame to the view (the UI thread paints pixel for pixel);
+    after a resize, frames of the new size follow."""
+    window.start_source(str(face_video_path))
+
+    def shown_fits() -> bool:
+        last = window.live.last
+        rect = window.live.view.image_rect()
+        return last is not None and last.shown.shape == (rect.height(), rect.width(), 4)
+
+    qtbot.waitUntil(shown_fits, timeout=WAIT_MS)
+    before = window.live.last.shown.shape
+    window.resize(window.width() - 200, window.height() - 100)
+    qtbot.waitUntil(
+        lambda: shown_fits() and window.live.last.shown.shape != before, timeout=WAIT_MS
+    )
+    annotated = window.live.last.annotated  # the frame itself, for snapshots
+    assert annotated.shape[:2] == support.face_frame(1).shape[:2]

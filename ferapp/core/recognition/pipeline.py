@@ -11,7 +11,7 @@ from ferapp.core.faces.crop import CropSettings, crop_faces
 from ferapp.core.faces.pose import head_pose
 from ferapp.core.faces.results import FaceResult, FrameResult
 from ferapp.core.model.classifier import EmotionClassifier
-from ferapp.core.recognition.reuse import RecentClassifications
+from ferapp.core.recognition.reuse import LiveReuse
 from ferapp.core.sources.frames import as_bgr
 
 
@@ -35,18 +35,22 @@ class Pipeline:
     def process(
         self,
         image: np.ndarray,
-        recent: RecentClassifications | None = None,
+        recent: LiveReuse | None = None,
         time_ms: float = 0.0,
     ) -> FrameResult:
         """Find and classify every face of a frame (any layout :func:`as_bgr` accepts).
 
-        ``recent``: a stream's recent classifications; a face classified a moment before
-        ``time_ms`` (the frame's time in its stream) keeps its probabilities instead of
-        being classified again (a live view's choice).
+        ``recent``: a live stream's reuse (see :mod:`ferapp.core.recognition.reuse`):
+        faces found or classified a moment before ``time_ms`` (the frame's time in its
+        stream) are not looked for or classified again.
         """
         t0 = time.perf_counter()
         bgr = as_bgr(image)
-        found = self.detector.detect(bgr)
+        found = recent.detections(time_ms) if recent is not None else None
+        if found is None:
+            found = self.detector.detect(bgr)
+            if recent is not None:
+                recent.found(found, time_ms)
         t1 = time.perf_counter()
         if self.classifier is None or len(found) == 0:
             faces = _faces(found, (), None)

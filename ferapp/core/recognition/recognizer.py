@@ -21,7 +21,7 @@ from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.output.drawing import draw_faces
 from ferapp.core.output.writers import Recorder
 from ferapp.core.recognition.pipeline import Pipeline
-from ferapp.core.recognition.reuse import RecentClassifications
+from ferapp.core.recognition.reuse import LiveReuse
 from ferapp.core.recognition.settings import RecognitionSettings
 
 
@@ -38,9 +38,12 @@ class Tracking:
     frame of which source came last. A new source, a rewind or a separate photo starts
     afresh, so numbers never carry from one scene to another."""
 
-    def __init__(self, smoothing: float, reuse_ms: float = 0.0) -> None:
+    def __init__(
+        self, smoothing: float, classify_every_ms: float = 0.0, detect_every_ms: float = 0.0
+    ) -> None:
         self.tracker = FaceTracker(smoothing)
-        self.recent = RecentClassifications(reuse_ms) if reuse_ms > 0 else None
+        self.recent: LiveReuse | None = None
+        self.set_reuse(classify_every_ms, detect_every_ms)
         self._last: tuple[str, int] = ("", -1)
 
     def reset(self) -> None:
@@ -49,9 +52,12 @@ class Tracking:
             self.recent.reset()
         self._last = ("", -1)
 
-    def set_reuse(self, reuse_ms: float) -> None:
-        if reuse_ms != (self.recent.max_age_ms if self.recent is not None else 0.0):
-            self.recent = RecentClassifications(reuse_ms) if reuse_ms > 0 else None
+    def set_reuse(self, classify_every_ms: float, detect_every_ms: float) -> None:
+        """What a live view may reuse (0 and 0: nothing; every frame from scratch)."""
+        now = (self.recent.classify_every_ms, self.recent.detect_every_ms) if self.recent else None
+        if now != (classify_every_ms, detect_every_ms):
+            live = classify_every_ms > 0 or detect_every_ms > 0
+            self.recent = LiveReuse(classify_every_ms, detect_every_ms) if live else None
 
     def begin(self, name: str, index: int, stream: bool) -> None:
         """Frame ``index`` of source ``name`` comes next: a new source, a rewind or a
@@ -112,12 +118,13 @@ class Recognizer:
             self.pipeline.detector = create_detector(settings.detector)
         self.pipeline.crop = settings.crop
         self.tracking.set_smoothing(settings.smoothing)
-        self.tracking.set_reuse(settings.reuse_ms)
+        self.tracking.set_reuse(settings.classify_every_ms, settings.detect_every_ms)
         self.settings = settings
 
     def new_tracking(self) -> Tracking:
         """A fresh stream's tracking, with these settings' smoothing."""
-        return Tracking(self.settings.smoothing, self.settings.reuse_ms)
+        s = self.settings
+        return Tracking(s.smoothing, s.classify_every_ms, s.detect_every_ms)
 
     @property
     def class_names(self) -> tuple[str, ...]:

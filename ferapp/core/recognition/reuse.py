@@ -1,9 +1,11 @@
-"""Probabilities a face may keep for a moment instead of being classified again.
+"""What a live view may reuse for a moment instead of computing it again every frame.
 
-On a live view, expressions change far slower than frames come: a face classified a
-moment ago, found again close to where it was, keeps that classification until it is
-``max_age_ms`` old. Every frame is still detected, tracked, smoothed and drawn; only the
-classifier runs less often (on five faces at 30 frames a second it is most of the work).
+Expressions change far slower than frames come, and faces move little from one frame to
+the next: a live view classifies each face at most every ``classify_every_ms`` (a face
+found again close to where it was keeps its probabilities until then) and looks for
+faces at most every ``detect_every_ms`` (in between, the last faces found are used).
+Every frame is still tracked, smoothed, recorded and drawn. At 0 both are done on every
+frame, as ``ferapp analyze`` does.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ferapp.core.detect.base import Detections
 from ferapp.core.faces.tracking import iou
 
 MIN_OVERLAP = 0.5  # a face this close to where it was classified is the same face
@@ -24,15 +27,31 @@ class _Classified:
     at_ms: float  # when it was classified
 
 
-class RecentClassifications:
-    """One stream's faces as last classified; :meth:`lookup` before, :meth:`remember` after."""
+def _box(raw: np.ndarray) -> tuple[int, int, int, int]:
+    return (int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]))
 
-    def __init__(self, max_age_ms: float) -> None:
-        self.max_age_ms = max_age_ms
+
+class LiveReuse:
+    """One stream's last detections and classifications, with the times they were made."""
+
+    def __init__(self, classify_every_ms: float = 0.0, detect_every_ms: float = 0.0) -> None:
+        self.classify_every_ms = classify_every_ms
+        self.detect_every_ms = detect_every_ms
         self._faces: list[_Classified] = []
+        self._found: tuple[Detections, float] | None = None
 
     def reset(self) -> None:
         self._faces = []
+        self._found = None
+
+    def detections(self, now_ms: float) -> Detections | None:
+        """The faces found last, while younger than ``detect_every_ms`` (else None)."""
+        if self._found is None or now_ms - self._found[1] >= self.detect_every_ms:
+            return None
+        return self._found[0]
+
+    def found(self, detections: Detections, now_ms: float) -> None:
+        self._found = (detections, now_ms)
 
     def lookup(self, boxes: np.ndarray, now_ms: float) -> list[tuple[np.ndarray, float] | None]:
         """For each box, the probabilities it may keep and when they were found, or None
@@ -40,13 +59,13 @@ class RecentClassifications:
         kept: list[tuple[np.ndarray, float] | None] = []
         taken: set[int] = set()
         for raw in boxes:
-            box = (int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]))
+            box = _box(raw)
             best, best_overlap = -1, MIN_OVERLAP
             for j, face in enumerate(self._faces):
                 overlap = iou(box, face.box)
                 if j not in taken and overlap >= best_overlap:
                     best, best_overlap = j, overlap
-            if best >= 0 and now_ms - self._faces[best].at_ms < self.max_age_ms:
+            if best >= 0 and now_ms - self._faces[best].at_ms < self.classify_every_ms:
                 taken.add(best)
                 kept.append((self._faces[best].probabilities, self._faces[best].at_ms))
             else:
@@ -57,6 +76,5 @@ class RecentClassifications:
         """This frame's faces, each with when its probabilities were found (so a kept one
         is classified again when its time runs out)."""
         self._faces = [
-            _Classified((int(b[0]), int(b[1]), int(b[2]), int(b[3])), p, t)
-            for b, p, t in zip(boxes, probabilities, at_ms, strict=True)
+            _Classified(_box(b), p, t) for b, p, t in zip(boxes, probabilities, at_ms, strict=True)
         ]

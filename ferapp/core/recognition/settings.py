@@ -38,15 +38,20 @@ class RecognitionSettings:
     max_yaw: float = DEFAULT_MAX_YAW
     landmarks: bool = False
     palette: Mapping[str, RGB] | None = None
-    reuse_ms: float = 0.0  # a face classified this recently keeps its probabilities (0: never)
+    # A live view's reuse (see ferapp.core.recognition.reuse); 0: every frame afresh
+    classify_every_ms: float = 0.0
+    detect_every_ms: float = 0.0
 
     def __post_init__(self) -> None:
         self.detector.validated()
-        if not 0.0 <= self.reuse_ms <= MAX_REUSE_MS:  # also refuses NaN
-            raise FerappError(
-                f"the time a classification is reused must be 0 to {MAX_REUSE_MS:g} ms, "
-                f"got {self.reuse_ms}"
-            )
+        for what, value in (
+            ("a face's classifications", self.classify_every_ms),
+            ("two face detections", self.detect_every_ms),
+        ):
+            if not 0.0 <= value <= MAX_REUSE_MS:  # also refuses NaN
+                raise FerappError(
+                    f"the time between {what} must be 0 to {MAX_REUSE_MS:g} ms, got {value}"
+                )
         check_smoothing(self.smoothing)
         Certainty(0.0 if self.min_confidence is None else self.min_confidence, self.max_yaw)
 
@@ -59,5 +64,6 @@ class RecognitionSettings:
             "landmarks": self.landmarks,
             "min_confidence": self.min_confidence,
             "max_yaw": self.max_yaw,
-            **({"reuse_ms": self.reuse_ms} if self.reuse_ms else {}),  # earlier runs' keys kept
+            # only when set: the keys of earlier runs' results stay as they were
+            **{k: v for k in ("classify_every_ms", "detect_every_ms") if (v := getattr(self, k))},
         }

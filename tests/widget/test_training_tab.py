@@ -227,17 +227,37 @@ def test_two_epoch_run_curves_report_and_use_in_live(qtbot, window, tiny_csv, tm
     qtbot.waitUntil(lambda: window.live.model_name.startswith("tab.keras"), timeout=60_000)
 
 
-def test_stop_ends_the_run_and_keeps_a_loadable_model(qtbot, window, tiny_csv, tmp_path):
+def test_closing_asks_first_and_stop_ends_the_run_keeping_a_loadable_model(
+    qtbot, window, tiny_csv, tmp_path
+):
     tab = window.training
     out = tmp_path / "stopped.keras"
     configure(tab, tiny_csv, out, arch="mini_xception", epochs=200)
     tab.start()
     qtbot.waitUntil(lambda: len(tab.history) >= 1, timeout=RUN_MS)
+    window.confirm_close_during_training = lambda: False
+    window.close()
+    assert window.isVisible() and tab.running  # the user said no: the run goes on
     with qtbot.waitSignal(tab.run_finished, timeout=30_000) as finished:
         tab.stop()
     assert finished.args == [0]
     assert "Stopped" in tab.progress_label.text()
     assert len(tab.history) < 200
+    assert EmotionClassifier.load(out).class_names[3] == "happy"
+    window.confirm_close_during_training = lambda: pytest.fail("nothing runs: no question")
+    window.close()
+    assert not window.isVisible()
+
+
+def test_closing_during_a_run_stops_it_and_keeps_the_best_model(qtbot, window, tiny_csv, tmp_path):
+    tab = window.training
+    out = tmp_path / "closed.keras"
+    configure(tab, tiny_csv, out, epochs=200)
+    tab.start()
+    qtbot.waitUntil(lambda: len(tab.history) >= 1, timeout=RUN_MS)
+    window.confirm_close_during_training = lambda: True
+    window.close()
+    assert not tab.running and not window.isVisible()
     assert EmotionClassifier.load(out).class_names[3] == "happy"
 
 
@@ -281,19 +301,6 @@ def test_bad_dataset_and_crash_are_reported_and_the_tab_stays_usable(
         tab.process.process.kill()
     assert "crashed" in tab.message.text()
     assert tab.start_button.isEnabled()
-
-
-def test_closing_during_a_run_asks_first(qtbot, window, tiny_csv, tmp_path):
-    tab = window.training
-    configure(tab, tiny_csv, tmp_path / "close.keras", arch="mini_xception", epochs=200)
-    tab.start()
-    qtbot.waitUntil(lambda: tab.progress.value() > 0, timeout=RUN_MS)
-    window.confirm_close_during_training = lambda: False
-    window.close()
-    assert window.isVisible() and tab.running
-    window.confirm_close_during_training = lambda: True
-    window.close()
-    assert not tab.running and not window.isVisible()
 
 
 def test_a_new_dataset_clears_old_results_and_a_bad_one_disables_start(

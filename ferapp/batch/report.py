@@ -1,5 +1,6 @@
 """The batch's summary table (CSV and JSON) and a small HTML report that needs nothing
-from the internet: the table and each video's timeline picture."""
+from the internet: the table, each video's timeline picture (every face, or those seen
+longest with the number left out) and, for photos, each photo's faces and labels."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ferapp.batch.jobs import Job, JobResult
+from ferapp.batch.timeline import Timeline, read_timeline
 from ferapp.core.emotions import EMOTIONS
+from ferapp.core.errors import FerappError
 from ferapp.core.files import write_text_atomic
 
 COLUMNS = ("source", "status", "frames", "faces", "dominant", *EMOTIONS, "seconds", "result")
@@ -75,26 +78,67 @@ def _html(jobs: Sequence[Job], rows: list[dict], names: Sequence[str]) -> str:
         values = [row["source"], row["status"], row["frames"], row["faces"], row["dominant"],
                   *shares_, row["seconds"]]  # fmt: skip
         body.append("<tr>" + "".join(cell(v) for v in values) + "</tr>")
-    pictures = []
-    for job in jobs:
-        png = job.path(".timeline.png")
-        if png.is_file():
-            pictures.append(
-                f"<h2>{html.escape(Path(job.source).name)}</h2>"
-                f'<img src="{html.escape(png.name)}" alt="timeline of {html.escape(job.name)}">'
-            )
+    sections = [_section(job) for job in jobs]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ferapp: batch report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #202020; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; }}
-th {{ background: #f0f0f0; }} img {{ max-width: 100%; }}
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; padding: 0 1rem;
+  max-width: 1280px; color: #202020; box-sizing: border-box; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+td, th {{ border: 1px solid #ccc; padding: 0.25rem 0.4rem; overflow-wrap: anywhere;
+  vertical-align: top; text-align: left; }}
+th {{ background: #f0f0f0; font-size: 0.8rem; overflow-wrap: normal; hyphens: auto; }} img {{ max-width: 100%; height: auto; }}
+table.summary th:first-child {{ width: 22%; }} .note {{ color: #555; }}
+table.photos th:first-child {{ width: 30%; }} h2 {{ overflow-wrap: anywhere; }}
 </style></head><body>
 <h1>ferapp: {len(rows)} source(s)</h1>
-<p>Share of the faces per emotion (the dominant emotion is the most frequent label).</p>
-<table><tr>{head}</tr>
+<p>Share of the faces per emotion (the dominant emotion is the most frequent label).
+Labels are the expression a face shows in a picture, not what the person feels.</p>
+<table class="summary"><tr>{head}</tr>
 {"".join(body)}
 </table>
-{"".join(pictures)}
+{"".join(sections)}
 </body></html>
 """
+
+
+def _section(job: Job) -> str:
+    """A video's timeline picture (and how many faces it leaves out), or a photo
+    source's table of photos and their faces."""
+    title = f"<h2>{html.escape(Path(job.source).name)}</h2>"
+    try:
+        timeline = read_timeline(job.path(".json")) if job.path(".json").is_file() else None
+    except FerappError:
+        timeline = None
+    if timeline is not None and timeline.photos is not None:
+        return title + _photo_table(timeline)
+    png = job.path(".timeline.png")
+    if not png.is_file():
+        return ""
+    note = ""
+    if timeline is not None and timeline.not_drawn():
+        shown = len(timeline.faces) - timeline.not_drawn()
+        note = (
+            f'<p class="note">{len(timeline.faces)} faces were tracked; the {shown} seen '
+            f"longest are drawn, {timeline.not_drawn()} more are not shown (see "
+            f"{html.escape(job.path('.csv').name)} for every face).</p>"
+        )
+    return (
+        f'{title}{note}<img src="{html.escape(png.name)}" '
+        f'alt="timeline of {html.escape(job.name)}">'
+    )
+
+
+def _photo_table(timeline: Timeline) -> str:
+    photos = timeline.photos or []
+    rows = []
+    for photo in photos:
+        faces = "; ".join(f.text() for f in photo.faces) or "no face found"
+        rows.append(f"<tr><td>{html.escape(photo.name)}</td><td>{html.escape(faces)}</td></tr>")
+    return (
+        f'<p class="note">{len(photos)} photo(s), each on its own (a "?" marks a label not '
+        "to be trusted).</p>"
+        '<table class="photos"><tr><th>photo</th><th>faces: number, label, confidence</th></tr>'
+        + "".join(rows)
+        + "</table>"
+    )

@@ -10,12 +10,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ferapp.cli.options import (
+    add_blur_option,
     add_model_options,
     add_recognition_options,
     load_classifier,
     recognition_settings,
 )
 from ferapp.core.errors import FerappError
+from ferapp.core.faces.results import FaceResult
 from ferapp.core.recognition.analysis import Outputs, analyze_source
 from ferapp.core.recognition.recognizer import Recognizer
 from ferapp.core.sources.opening import open_source
@@ -59,6 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="stop after this many frames (0 = all; a camera runs until Ctrl-C)",
     )
+    add_blur_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     batch = p.add_argument_group(
         "batch",
@@ -122,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = recognizer.pipeline.classifier
     header = {"source": str(args.source), "model": classifier.source if classifier else ""}
     with open_source(args.source) as source:
+        faces = remember_faces(recognizer) if source.kind == "image" else None
         total = len(source) or None
         if args.max_frames and total:
             total = min(total, args.max_frames)
@@ -130,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             unit="frame",
             disable=args.quiet or total == 1,
             file=sys.stderr,
-            desc="analyzing",
+            desc="analysing",
         ) as bar:
             result = analyze_source(
                 source,
@@ -142,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
             )
     for warning in result.warnings:
         print(f"ferapp analyze: warning: {warning}", file=sys.stderr)
+    if faces is not None:  # one photo: each face's label, not only the counts
+        print("\n".join(face_lines(faces)) or "no face found")
     print(result.summary.text())
     frames_per_s = result.summary.frames / max(result.seconds, 1e-9)
     print(
@@ -149,3 +155,28 @@ def run(args: argparse.Namespace) -> int:
         + (" - interrupted, partial results written" if result.interrupted else "")
     )
     return 130 if result.interrupted else 0
+
+
+def remember_faces(recognizer: Recognizer) -> list[FaceResult]:
+    """A list that holds the faces of the last frame ``recognizer`` processes."""
+    faces: list[FaceResult] = []
+    process = recognizer.process
+
+    def remembering(*args, **kwargs):
+        seen = process(*args, **kwargs)
+        faces[:] = seen.result.faces
+        return seen
+
+    recognizer.process = remembering  # type: ignore[method-assign]
+    return faces
+
+
+def face_lines(faces: list[FaceResult]) -> list[str]:
+    """'face 1: happy 87% at x 120, y 80, 96x96' per face; uncertain ones say why."""
+    lines = []
+    for i, face in enumerate(faces, 1):
+        x, y, w, h = face.box
+        text = f"{face.label} {face.confidence:.0%}" if face.label else "no label"
+        why = f" (uncertain: {face.uncertain})" if face.uncertain else ""
+        lines.append(f"face {face.number or i}: {text}{why} at x {x}, y {y}, {w}x{h}")
+    return lines

@@ -72,6 +72,17 @@ def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
         min_confidence=args.min_confidence,
         max_yaw=args.max_yaw,
         landmarks=getattr(args, "landmarks", False),
+        blur_faces=getattr(args, "blur_faces", False),
+    )
+
+
+def add_blur_option(parser: argparse.ArgumentParser) -> None:
+    """``--blur-faces``: annotated images and videos that can be shared without identities."""
+    parser.add_argument(
+        "--blur-faces",
+        action="store_true",
+        help="blur each face under its coloured box in annotated images and videos, so "
+        "that they can be shared without showing who is in them",
     )
 
 

@@ -18,6 +18,20 @@ from ferapp.core.errors import FerappError
 from ferapp.core.locations import PROJECT_ROOT, find_default_model, resource_path, search_paths
 
 LICENCE_FILES = ("THIRD-PARTY.md", "YuNet.txt")
+RESPONSIBLE_USE = (
+    "**What the models can and cannot tell:** they read the expression a face *shows* in "
+    "one picture, not what the person feels. They learnt from FER2013 and FER+ (web image "
+    "search: mostly posed or public photos, mostly adults, with the demographic skew of "
+    "such searches; FER+'s labels are crowd workers' votes), so they are less reliable for "
+    "faces unlike those. Do not use them for decisions about a person.\n\n"
+    "**The law:** the EU AI Act (Article 5(1)(f)) has prohibited inferring emotions in "
+    "workplaces and schools since 2 February 2025, except for medical or safety reasons.\n\n"
+    "**Your data stays here:** ferapp runs fully offline, on this computer, and stores "
+    "nothing unless you ask it to (snapshot, recording, results files). Settings > Privacy "
+    "faces (or `--blur-faces`) hides who is in snapshots and annotated files.\n\n"
+    "**The models are for research and non-commercial use**, as the FER2013 and ExpW "
+    "images they learnt from are (see the Licences tab)."
+)
 
 
 def _text(path: Path | None, missing: str) -> str:
@@ -73,11 +87,7 @@ class AboutDialog(QDialog):
             "Real-time facial emotion recognition on an ordinary computer: it finds every "
             "face in a camera, a video or photos, and shows how likely each of the seven "
             "FER2013 emotions is. It also trains its own models.\n\n"
-            f"**Model in use:** {model_name or 'none loaded'}\n\n"
-            "**Your data stays here:** ferapp keeps nothing unless you ask it to (snapshot, "
-            "recording, results files), and all processing happens on this computer.\n\n"
-            "**The default model is for research and non-commercial use**, as the FER2013 "
-            "images it learnt from are (see the Licences tab).\n\n"
+            f"**Model in use:** {model_name or 'none loaded'}\n\n" + RESPONSIBLE_USE + "\n\n"
             "The design follows a 2019 master's thesis, *Design of a facial emotion "
             "recognition system using Deep Learning techniques* (UPM)."
         )

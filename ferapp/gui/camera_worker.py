@@ -37,6 +37,8 @@ class Captured:
     name: str
     stream: bool  # part of a video or camera stream (faces are tracked across frames)
     captured_at: float  # time.perf_counter() when read
+    live: bool = False  # from a camera: mirrored on request
+    mirrored: bool = False  # flipped left to right (``live`` only)
 
 
 class CameraWorker(QObject):
@@ -154,10 +156,9 @@ class CameraWorker(QObject):
                             break
                         next_due = max(next_due + period, time.perf_counter() - period)
                     # cv2.flip: a tenth of a millisecond, where numpy's reversed copy takes two
+                    mirrored = self.mirror and source.live
                     image = (
-                        cv2.flip(frame.image, 1)
-                        if self.mirror and source.live
-                        else np.ascontiguousarray(frame.image)
+                        cv2.flip(frame.image, 1) if mirrored else np.ascontiguousarray(frame.image)
                     )
                     self.slot.put(
                         Captured(
@@ -167,6 +168,8 @@ class CameraWorker(QObject):
                             frame.name,
                             source.is_stream,
                             time.perf_counter(),
+                            source.live,
+                            mirrored,
                         )
                     )
                     reported = report_skipped()

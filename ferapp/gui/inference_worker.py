@@ -1,14 +1,16 @@
 """The recogniser worker: takes the newest frame, runs the core's Recognizer, emits the result.
 
 Settings changes and model switches are requested from the UI thread and applied by
-this thread before its next frame, so the UI never waits for a model to load.
+this thread before its next frame, so the UI never waits for a model to load. When no
+frame comes (paused, or the video ended), the last frame is done again with them, so
+what is on screen always shows the settings and the model in use.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -38,6 +40,7 @@ class Recognised:
     infer_ms: float
     class_names: tuple[str, ...] = field(default_factory=tuple)
     shown: np.ndarray | None = None
+    again: bool = False  # the last frame done again with new settings, a model or the mirror
 
 
 def fit(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
@@ -87,15 +90,32 @@ class InferenceWorker(QObject):
         self._recorders: tuple[Recorder, ...] = ()
         self.recognizer: Recognizer | None = None
         self.view_size: tuple[int, int] | None = None  # set by the UI thread: frames fit it
+        self.mirror = False  # as the UI asked: a camera's last frame done again follows it
+        self._redo = False  # the last frame is to be done again (nothing new came)
+        self._last: Captured | None = None
 
     # Called from the UI thread; applied by the worker thread before its next frame.
     def request_model(self, path: str) -> None:
         with self._lock:
             self._pending_model = path
+            self._redo = True
 
     def request_settings(self, settings: RecognitionSettings) -> None:
         with self._lock:
             self._pending_settings = settings
+            self._redo = True
+
+    def request_mirror(self, mirror: bool) -> None:
+        """Mirror a camera's frames (the camera worker flips new ones; the last one here)."""
+        with self._lock:
+            self.mirror = mirror
+            self._redo = True
+
+    def forget(self) -> None:
+        """A new source: its frames only from now on; the last one is never done again."""
+        with self._lock:
+            self._last = None
+            self._redo = False
 
     def set_recorder(self, recorder: Recorder | None) -> tuple[Recorder, ...]:
         """Start (or with None stop) writing every result in this worker's thread.
@@ -112,16 +132,23 @@ class InferenceWorker(QObject):
         self._stop.set()
         self.slot.close()
 
-    def _apply_pending(self) -> None:
+    def _apply_pending(self) -> Captured | None:
+        """Apply what the UI asked for; returns the last frame when it is to be done again."""
         with self._lock:
             model, self._pending_model = self._pending_model, None
             settings, self._pending_settings = self._pending_settings, None
+            redo, self._redo = self._redo, False
         if model is not None:
             self._load_model(model)
         if settings is not None:
             self._apply_settings(settings)
         if self.recognizer is not None:
-            self.recognizer.pipeline.classifier = self._classifier
+            self.recognizer.set_classifier(self._classifier)
+        with self._lock:
+            last = self._last if redo else None
+        if last is not None and last.live and last.mirrored != self.mirror:
+            last = replace(last, image=cv2.flip(last.image, 1), mirrored=self.mirror)
+        return last
 
     def _apply_settings(self, settings: RecognitionSettings) -> None:
         try:
@@ -165,31 +192,42 @@ class InferenceWorker(QObject):
         self._apply_pending()
         while not self._stop.is_set():
             captured = self.slot.take(timeout=0.1)
-            self._apply_pending()  # requests made while waiting apply to this frame
+            again = self._apply_pending()  # requests made while waiting apply to this frame
+            if captured is None:
+                captured = again
             if captured is None or self.recognizer is None:
                 continue
-            t0 = time.perf_counter()
-            try:
-                seen = self.recognizer.process(
-                    captured.image,
-                    captured.name,
-                    captured.index,
-                    captured.time_ms,
-                    stream=captured.stream,
-                    draw=True,
-                )
-            except FerappError as exc:
-                self.model_failed.emit(str(exc))
-                continue
-            infer_ms = (time.perf_counter() - t0) * 1e3
-            self.recognised.emit(
-                Recognised(
-                    seen.annotated,
-                    seen.result,
-                    captured,
-                    self.slot.dropped,
-                    infer_ms,
-                    self.recognizer.class_names,
-                    fit(seen.annotated, self.view_size),
-                )
+            with self._lock:
+                self._last = captured
+            self._recognise(captured, again=captured is again)
+
+    def _recognise(self, captured: Captured, again: bool) -> None:
+        """Recognise ``captured`` (``again``: the last frame once more) and emit it."""
+        assert self.recognizer is not None
+        t0 = time.perf_counter()
+        try:
+            seen = self.recognizer.process(
+                captured.image,
+                captured.name,
+                captured.index,
+                captured.time_ms,
+                stream=captured.stream,
+                draw=True,
+                again=again,
             )
+        except FerappError as exc:
+            self.model_failed.emit(str(exc))
+            return
+        infer_ms = (time.perf_counter() - t0) * 1e3
+        self.recognised.emit(
+            Recognised(
+                seen.annotated,
+                seen.result,
+                captured,
+                self.slot.dropped,
+                infer_ms,
+                self.recognizer.class_names,
+                fit(seen.annotated, self.view_size),
+                again,
+            )
+        )

@@ -1,4 +1,5 @@
-"""What the Live tab knows about its source, without Qt: state, rate, and the readout text.
+"""What the Live tab knows about its source, without Qt: state, rate, the readout and the
+notes it shows when a source stops.
 
 The tab feeds it events (opened, ended, a result painted, paused) and shows what it says;
 tests drive it directly, without a window or threads.
@@ -71,8 +72,11 @@ class LiveState:
         self.state = state
         self.meter.reset()
 
-    def painted(self, shown: Shown, now: float | None = None) -> None:
+    def painted(self, shown: Shown, now: float | None = None, again: bool = False) -> None:
+        """A result was painted; ``again``: the last frame redone (no new frame to count)."""
         self.shown = shown
+        if again:
+            return
         self.meter.tick(time.perf_counter() if now is None else now)
         if self.state in ("lost", "starting"):
             self.state = "playing"
@@ -87,14 +91,41 @@ class LiveState:
     def fps(self) -> float:
         return self.meter.rate
 
-    def readout(self) -> str:
-        """What flows: the picture's name, rate, model time, faces; or why nothing flows."""
+    @property
+    def where(self) -> str:
+        """What is being read: the source's name, or a folder's picture being shown."""
         shown = self.shown
-        name = shown.name if shown and self.source_kind == "folder" else self.source_name
+        return shown.name if shown and self.source_kind == "folder" else self.source_name
+
+    def readout(self) -> str:
+        """What flows (rate, model time, faces), or why nothing flows; numbers only, so
+        they are never cut: the name is :attr:`where`."""
+        shown = self.shown
         if self.state == "playing" and shown is not None:
             fps = f"{self.fps:.1f} fps" if self.fps else "measuring"
             rate = f"{fps}  |  inference {shown.infer_ms:.1f} ms"
         else:
             rate = STATE_WORDS.get(self.state, self.state)
         faces = f"faces {shown.faces}  |  dropped {shown.dropped}" if shown else ""
-        return "  |  ".join(part for part in (name, rate, faces) if part)
+        return "  |  ".join(part for part in (rate, faces) if part)
+
+
+def stopped_texts(state: str, why: str, skipped: list[str]) -> tuple[str, str, int]:
+    """For a source that ``state`` (ended, failed, lost) because of ``why``: the note over
+    the frame, the status bar's message and for how many ms (0: until replaced)."""
+    why = why[:1].upper() + why[1:]
+    if state == "failed":
+        steps = "File > Open video (Ctrl+O) or Open image folder (Ctrl+Shift+O), or pick"
+        return f"{why}\n\n{steps} another camera in Settings (Ctrl+,).", why, 10000
+    if state == "lost":
+        return f"{why}.", why, 0
+    more = f" Skipped {len(skipped)} unreadable file(s)." if skipped else ""
+    note = f"{why}.{more} Replay (R), or open another source from the File menu."
+    return note, f"{why}.{more} Press R to replay.", 0
+
+
+def retry_text(seconds: int) -> str:
+    """The countdown before a lost camera is tried again (0: trying now)."""
+    if not seconds:
+        return "Camera lost: trying to reconnect..."
+    return f"Camera lost: trying again in {seconds} s (File > Reconnect camera to try now)"

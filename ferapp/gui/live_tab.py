@@ -3,7 +3,8 @@
 It owns the camera worker (reads frames at the source's pace) and the inference worker
 (recognises the newest), each on its own thread, and only paints what they emit: the
 frame on every result, the bars and the readout at a readable rate (a display timer
-pulls the newest result). What the source is doing lives in a Qt-free LiveState."""
+pulls the newest result). What the source is doing lives in a Qt-free LiveState. Every
+change (settings, model, mirror, a face picked) shows at once, paused or ended too."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ferapp.core.errors import FerappError
 from ferapp.core.output.colors import resolve_palette
-from ferapp.core.output.rows import describe_detector
 from ferapp.core.output.writers import ResultCsvWriter
 from ferapp.core.sources.frames import FrameSource
 from ferapp.core.sources.handoff import LatestOnly
@@ -25,7 +25,8 @@ from ferapp.core.sources.opening import open_source
 from ferapp.gui.camera_worker import RETRY_SECONDS, CameraWorker, Captured
 from ferapp.gui.frame_view import FrameView
 from ferapp.gui.inference_worker import InferenceWorker, Recognised
-from ferapp.gui.live_state import LiveState, Shown
+from ferapp.gui.live_actions import LiveIndicators, new_recorder
+from ferapp.gui.live_state import LiveState, Shown, retry_text, stopped_texts
 from ferapp.gui.probability_bars import ProbabilityBars
 from ferapp.gui.settings import AppSettings
 from ferapp.gui.threads import start_worker, stop_worker
@@ -48,11 +49,11 @@ class LiveTab(QWidget):
         self.slot: LatestOnly[Captured] = LatestOnly()
         self.camera: CameraWorker | None = None
         self.camera_thread = None
+        self.spec = ""  # the source being read (or read last: File > Replay)
         self.recorder: ResultCsvWriter | None = None
         self.last: Recognised | None = None
         self.flow = LiveState()
-        self.model_name = ""
-        self.model_error = ""
+        self.model_name, self.model_error = "", ""
         self.ready = False
         self.closed = False  # after shutdown: late signals start nothing
         self._pending_source: str | None = None
@@ -60,7 +61,7 @@ class LiveTab(QWidget):
         self.retry_seconds = RETRY_SECONDS  # before a lost camera is tried again
         self.frames_painted = 0
         self.display_interval_s = DISPLAY_INTERVAL_S  # 0: bars and readout on every frame
-        self._shown_on_bars: Recognised | None = None
+        self._shown_on_bars: Recognised | None = None  # the result the bars show
         self._displayed_at = -1e9  # perf_counter() of the last bars and readout refresh
         self._display_timer = QTimer(self)  # shows the newest result when the wait is over
         self._display_timer.setSingleShot(True)
@@ -69,6 +70,7 @@ class LiveTab(QWidget):
         self.view = FrameView()
         self.bars = ProbabilityBars()
         self.bars.set_palette(resolve_palette(settings.colors))
+        self.indicators = LiveIndicators()  # the window keeps them in its status bar
         splitter = QSplitter()
         splitter.addWidget(self.view)
         splitter.addWidget(self.bars)
@@ -79,6 +81,7 @@ class LiveTab(QWidget):
         layout.addWidget(splitter)
 
         self.inference = InferenceWorker(self.slot, settings.recognition(), settings.model_path)
+        self.inference.mirror = settings.mirror
         self.view.resized.connect(self._view_resized)
         self.inference.recognised.connect(self.on_recognised)
         self.inference.model_loaded.connect(self.on_model_loaded)
@@ -113,6 +116,9 @@ class LiveTab(QWidget):
             return
         self.stop_source()
         self.slot.reopen()
+        self.spec, self.last, self._shown_on_bars = spec, None, None
+        self.inference.forget()
+        self.bars.reset()
         self.view.clear()
         self.view.set_message(f"Opening {'camera ' + spec if spec.isdigit() else spec}...")
         self.camera = CameraWorker(
@@ -133,6 +139,7 @@ class LiveTab(QWidget):
         stop_worker(self.camera_thread, self.camera)
         self.camera = None
         self.camera_thread = None
+        self.spec = ""  # the source being read (or read last: File > Replay)
 
     # ------------------------------------------------------------------ worker signals
     def on_source_opened(self, name: str, kind: str) -> None:
@@ -140,43 +147,33 @@ class LiveTab(QWidget):
         self.view.set_message("")
 
     def on_source_failed(self, message: str) -> None:
-        self.flow.stopped("failed")
-        self._show_readout()
+        self._stopped("failed", *stopped_texts("failed", sentence(message), self.flow.skipped))
         self.view.clear()
-        self.view.set_message(
-            f"{sentence(message)}\n\nFile > Open video (Ctrl+O) or Open image folder "
-            "(Ctrl+Shift+O), or pick another camera in Settings (Ctrl+,)."
-        )
-        self.message.emit(sentence(message), 10000)
 
     def on_source_ended(self, why: str) -> None:
-        """Keep the last frame on screen, with a small note and the next step."""
-        self.flow.stopped("ended")
-        self._show_readout()
-        count = len(self.flow.skipped)
-        skipped = f" Skipped {count} unreadable file(s)." if count else ""
-        self.view.set_message(
-            f"{why.capitalize()}.{skipped} Open another source from the File menu."
-        )
-        self.message.emit(why.capitalize() + "." + skipped, 0)
+        """Keep the last frame on screen, with a small note and the next step (replay)."""
+        self._stopped("ended", *stopped_texts("ended", why, self.flow.skipped))
 
     def on_camera_lost(self, message: str) -> None:
-        self.flow.stopped("lost")
+        self._stopped("lost", *stopped_texts("lost", message, self.flow.skipped))
+
+    def _stopped(self, state: str, note: str, status: str, for_ms: int) -> None:
+        self.flow.stopped(state)
         self._show_readout()
-        self.view.set_message(f"{message[0].upper()}{message[1:]}.")
-        self.message.emit(message[0].upper() + message[1:], 0)
+        self.view.set_message(note)
+        self.message.emit(status, for_ms)
 
     def on_camera_retrying(self, seconds: int) -> None:
-        text = (
-            f"Camera lost: trying again in {seconds} s (File > Reconnect camera to try now)"
-            if seconds
-            else "Camera lost: trying to reconnect..."
-        )
-        self.view.set_message(text)
+        self.view.set_message(retry_text(seconds))
 
     def on_file_skipped(self, name: str, why: str) -> None:
         self.flow.skipped.append(f"{name}: {why}")
         self.message.emit(f"Skipped {name}: {why}", 10000)
+
+    def replay(self) -> None:
+        """Read the last source again from its start (a video that ended, a folder)."""
+        if self.spec:
+            self.start_source(self.spec)
 
     def reconnect_camera(self) -> None:
         if self.camera is not None:
@@ -193,7 +190,7 @@ class LiveTab(QWidget):
     def on_model_loaded(self, name: str) -> None:
         self.model_name = name
         self.model_error = ""
-        self.message.emit(f"Model: {name}", 5000)
+        self.indicators.set_model(name)  # always in view: no passing message as well
         self._became_ready()
 
     def on_model_failed(self, message: str) -> None:
@@ -205,20 +202,23 @@ class LiveTab(QWidget):
             )
         self.message.emit(f"Model not loaded: {sentence(message)}", 15000)
         self.model_error = message
+        self.indicators.set_model(self.model_name)
         self._became_ready()
 
     def on_detector_failed(self, message: str) -> None:
         self.message.emit(f"Face detector not changed: {sentence(message)}", 15000)
 
     def on_recognised(self, item: Recognised) -> None:
-        """Paint the newest frame: the only work the UI thread does on every result."""
+        """Paint the newest frame: the only work the UI thread does on every result; a
+        frame redone (new settings while paused) shows its bars at once too."""
         self.last = item
         self.frames_painted += 1
         self.view.set_frame(item.shown if item.shown is not None else item.annotated)
         now = time.perf_counter()
-        self.flow.painted(
-            Shown(item.captured.name, item.infer_ms, len(item.result.faces), item.dropped), now
-        )
+        shown = Shown(item.captured.name, item.infer_ms, len(item.result.faces), item.dropped)
+        self.flow.painted(shown, now, again=item.again)
+        if item.again:
+            return self.refresh_display()
         wait = self._displayed_at + self.display_interval_s - now
         if wait <= 0:
             self.refresh_display()
@@ -237,6 +237,7 @@ class LiveTab(QWidget):
             self._show_readout()
 
     def _show_readout(self) -> None:
+        self.indicators.set_source(self.flow.where)
         self.readout.emit(self.flow.readout())
 
     # ------------------------------------------------------------------ actions
@@ -250,12 +251,14 @@ class LiveTab(QWidget):
     def set_mirror(self, mirror: bool) -> None:
         if self.camera is not None:
             self.camera.mirror = mirror
+        self.inference.request_mirror(mirror)
 
     def apply_settings(self, settings: AppSettings) -> None:
         old = self.settings
         self.settings = settings
         self.inference.request_settings(settings.recognition())
         self.bars.set_palette(resolve_palette(settings.colors))
+        self.indicators = LiveIndicators()  # the window keeps them in its status bar
         self.set_mirror(settings.mirror)
         if settings.model_path != old.model_path:
             self.inference.request_model(settings.model_path)
@@ -268,18 +271,16 @@ class LiveTab(QWidget):
 
     def start_recording(self, path: str) -> None:
         names = self.last.class_names if self.last else ()
-        detector = describe_detector(self.settings.detector.describe())
-        if names:
-            self.recorder = ResultCsvWriter(Path(path), names, True, detector)
-        else:
-            self.recorder = ResultCsvWriter(Path(path), landmarks=True, detector=detector)
+        self.recorder = new_recorder(Path(path), names, self.settings.detector.describe())
         self.inference.set_recorder(self.recorder)
+        self.indicators.set_recording(self.recorder.path)
 
     def stop_recording(self) -> Path | None:
         if self.recorder is None:
             return None
         self.inference.set_recorder(None)
         recorder, self.recorder = self.recorder, None
+        self.indicators.set_recording(None)
         recorder.close()
         return recorder.path
 

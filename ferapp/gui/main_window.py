@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QTabWidget
 
 from ferapp.core.errors import FerappError
@@ -25,9 +25,10 @@ from ferapp.gui.settings import (
 from ferapp.gui.settings_dialog import SettingsDialog
 from ferapp.gui.threads import wait_for_lingering_threads
 from ferapp.gui.training_tab import TrainingTab
-from ferapp.gui.widgets import ElidedLabel
+from ferapp.gui.widgets import ElidedLabel, initial_geometry
 
-STATUS_READOUT_WIDTH = 430
+STATUS_READOUT_WIDTH = 430  # at most: the readout is as wide as its text, shrinks with the window
+TYPICAL_READOUT = "30.0 fps  |  inference 12.3 ms  |  faces 5  |  dropped 123"
 
 
 def app_icon() -> QIcon:
@@ -47,7 +48,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("ferapp - facial emotion recognition")
         self.setWindowIcon(app_icon())
-        self.resize(1100, 680)
         self.store = open_store(settings_dir)
         self.settings: AppSettings = load_settings(self.store)
         self.settings_problem = settings_problem(self.store)
@@ -65,12 +65,18 @@ class MainWindow(QMainWindow):
         # Temporary messages (saved, recording, ended, errors) show on the left of the status
         # bar; the readout of what flows stays on the right and never takes their room.
         self.status = ElidedLabel()
-        self.status.setFixedWidth(STATUS_READOUT_WIDTH)
-        self.status.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.status.setMaximumWidth(STATUS_READOUT_WIDTH)
+        # room for the usual numbers whole; only a window narrower than that cuts them
+        typical = self.status.fontMetrics().horizontalAdvance(TYPICAL_READOUT) + 8
+        self.status.setMinimumWidth(min(typical, STATUS_READOUT_WIDTH))
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.live.readout.connect(self.status.setText)
+        self.statusBar().addPermanentWidget(self.live.indicators)  # source, model, recording
         self.statusBar().addPermanentWidget(self.status)
         self._build_actions()
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.setGeometry(initial_geometry(screen.availableGeometry()))
 
     # ------------------------------------------------------------------ building
     def _action(
@@ -121,6 +127,7 @@ class MainWindow(QMainWindow):
             view_menu, "Show &landmarks", "L", self.toggle_landmarks, checkable=True, live_only=True
         )
         self.landmarks_action.setChecked(self.settings.landmarks)
+        self._action(view_menu, "&Replay from the start", "R", self.live.replay, live_only=True)
         self._action(view_menu, "&Full screen", "F11", self.toggle_full_screen)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ferapp", None, self.show_about)

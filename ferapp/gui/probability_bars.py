@@ -14,9 +14,13 @@ from ferapp.core.output.rows import face_number
 INK = "#202020"  # axis text and values, dark enough to read on white
 
 
+INSIDE_FROM = 0.75  # bars longer than this carry their value inside
+
+
 class ProbabilityBars(QWidget):
     """Bars for the selected face; a combo box picks the face (by the number on its box)
-    when several are in view."""
+    when several are in view. It starts on the largest face, keeps the picked one while
+    it is in view, and a pick shows that face's bars at once (paused or ended too)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +29,8 @@ class ProbabilityBars(QWidget):
         self.face_picker = QComboBox()
         self.face_picker.setToolTip("Which face the bars show (the number on its box)")
         self.face_picker.setVisible(False)  # shown when more than one face is in view
+        self.face_picker.currentIndexChanged.connect(self._show_picked)
+        self.faces: tuple = ()  # the newest faces shown, for a pick made between results
         self.caption = QLabel("No face in view")
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMouseEnabled(x=False, y=False)
@@ -73,26 +79,38 @@ class ProbabilityBars(QWidget):
         self.bars.setOpts(x0=[0] * n, y=list(range(n)), width=[0] * n, brushes=brushes, pens=pens)
         self.heights = [0.0] * n
 
+    def reset(self) -> None:
+        """A new source: no faces, no pick (its largest face will be picked first)."""
+        self.show_faces((), ())
+
     def show_faces(self, faces, class_names: tuple[str, ...]) -> None:
-        """Update with the faces of the newest frame (keeps the picked face while it is in view)."""
+        """Update with the faces of the newest frame (keeps the picked face while it is in
+        view, else picks the largest)."""
         if class_names and class_names != self.class_names:
             self.class_names = class_names
             self._set_axis(class_names)
+        self.faces = tuple(faces)
         numbers = [face_number(f, i) for i, f in enumerate(faces)]
-        picked_number = (
-            self.numbers[self.face_picker.currentIndex()]
-            if 0 <= self.face_picker.currentIndex() < len(self.numbers)
-            else None
-        )
+        index = self.face_picker.currentIndex()
+        picked_number = self.numbers[index] if 0 <= index < len(self.numbers) else None
         if numbers != self.numbers:
+            if picked_number in numbers:
+                at = numbers.index(picked_number)
+            else:
+                areas = [f.box[2] * f.box[3] for f in faces]
+                at = areas.index(max(areas)) if areas else -1
             self.face_picker.blockSignals(True)
             self.face_picker.clear()
             self.face_picker.addItems([f"Face {n}" for n in numbers])
-            at = numbers.index(picked_number) if picked_number in numbers else 0
-            self.face_picker.setCurrentIndex(at if numbers else -1)
+            self.face_picker.setCurrentIndex(at)
             self.face_picker.blockSignals(False)
             self.numbers = numbers
         self.face_picker.setVisible(len(faces) > 1)
+        self._show_picked()
+
+    def _show_picked(self) -> None:
+        """The bars and caption of the picked face of the newest faces."""
+        faces, numbers = self.faces, self.numbers
         picked = max(self.face_picker.currentIndex(), 0)
         face = faces[picked] if picked < len(faces) else None
         if face is None or not face.probabilities:
@@ -110,4 +128,6 @@ class ProbabilityBars(QWidget):
             self.values, self.heights, range(len(self.values)), strict=False
         ):
             text.setText(f"{value:.0%}" if shown else "")
-            text.setPos(value + 0.01, row)
+            inside = value > INSIDE_FROM  # a long bar's value sits inside its end: never cut
+            text.setAnchor((1, 0.5) if inside else (0, 0.5))
+            text.setPos(value - 0.01 if inside else value + 0.01, row)

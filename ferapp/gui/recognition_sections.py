@@ -3,6 +3,8 @@ the face crop with smoothing."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +29,8 @@ CROP_RULE_TITLES = {
     "aligned": "Eye-levelled, as the training images",
     "turned": "Whole head, levelled",
 }
+ALIGN_TIP = "Uses YuNet's eye positions"
+NO_ALIGN_TIP = "The Haar cascade finds no eyes: its faces are always box crops"
 LABELS = {
     "detect_width": "Detection width",
     "score_threshold": "Score threshold",
@@ -69,7 +73,10 @@ def _fraction(value: float, tip: str) -> QDoubleSpinBox:
 
 
 class DetectorSection(QGroupBox):
-    """The detector choice and, shown for the chosen one, its own parameters."""
+    """The detector choice and, shown for the chosen one, its own parameters; says
+    ``detector_chosen(name)`` when the choice changes."""
+
+    detector_chosen = Signal(str)
 
     def __init__(self, d: DetectorSettings) -> None:
         super().__init__("Face detection")
@@ -82,6 +89,9 @@ class DetectorSection(QGroupBox):
             "aligned crops; the Haar cascade is the thesis's detector"
         )
         self.detector_combo.currentIndexChanged.connect(self._show_parameters)
+        self.detector_combo.currentIndexChanged.connect(
+            lambda: self.detector_chosen.emit(self.detector_combo.currentData())
+        )
         self.parameters = {name: _spin_box(name, getattr(d, name)) for name in DETECTOR_RANGES}
         self.form = QFormLayout(self)
         self.form.addRow("Detector", self.detector_combo)
@@ -107,7 +117,7 @@ class CropSection(QGroupBox):
         super().__init__("Face crop and smoothing")
         self.align = QCheckBox("Level the eyes and frame faces as in the training images")
         self.align.setChecked(c.align)
-        self.align.setToolTip("Uses YuNet's eye positions; Haar boxes are always box crops")
+        self.align.setToolTip(ALIGN_TIP)
         self.crop_rule = QComboBox()
         for rule, text in CROP_RULE_TITLES.items():
             self.crop_rule.addItem(text, rule)
@@ -117,8 +127,9 @@ class CropSection(QGroupBox):
             "framing suits frontal faces; a turned head is kept whole by its eye-to-mouth "
             "height; by head pose picks per face"
         )
-        self.align.toggled.connect(self.crop_rule.setEnabled)
+        self.align.toggled.connect(self._enable_rule)
         self.crop_rule.setEnabled(c.align)
+        self._linked = False  # to the dialog's detector section, once shown
         self.offset_x = _fraction(
             c.offset_x, "Box crops: added on each side, fraction of the box width"
         )
@@ -140,6 +151,26 @@ class CropSection(QGroupBox):
         form.addRow("Box crop, sides", self.offset_x)
         form.addRow("Box crop, top/bottom", self.offset_y)
         form.addRow("Smoothing over frames", self.smoothing)
+
+    def set_detector(self, name: str) -> None:
+        """Eye levelling needs YuNet's landmarks: with Haar it is off, and says why."""
+        landmarks = name != "haar"
+        self.align.setEnabled(landmarks)
+        self.align.setToolTip(ALIGN_TIP if landmarks else NO_ALIGN_TIP)
+        self._enable_rule()
+
+    def _enable_rule(self) -> None:
+        self.crop_rule.setEnabled(self.align.isEnabled() and self.align.isChecked())
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        """Follow the detector section beside this one in the dialog."""
+        super().showEvent(event)
+        parent = self.parentWidget()
+        detector = parent.findChild(DetectorSection) if parent and not self._linked else None
+        if detector is not None:
+            self._linked = True
+            detector.detector_chosen.connect(self.set_detector)
+            self.set_detector(detector.detector_combo.currentData())
 
     def crop(self) -> CropSettings:
         return CropSettings(

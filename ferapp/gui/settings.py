@@ -44,6 +44,7 @@ class AppSettings:
     landmarks: bool = False  # draw the detector's landmarks
     min_confidence: float | None = None  # uncertain below this; None: the model's own
     max_yaw: float = DEFAULT_MAX_YAW  # uncertain when the head is turned further
+    blur_faces: bool = False  # hide who each face is under its box (snapshots, the view)
 
     def recognition(self) -> RecognitionSettings:
         """What the recogniser needs of these settings."""
@@ -55,6 +56,7 @@ class AppSettings:
             landmarks=self.landmarks,
             min_confidence=self.min_confidence,
             max_yaw=self.max_yaw,
+            blur_faces=self.blur_faces,
             classify_every_ms=LIVE_CLASSIFY_EVERY_MS,
             detect_every_ms=LIVE_DETECT_EVERY_MS,
         )
@@ -132,6 +134,7 @@ def load_settings(store: QSettings) -> AppSettings:
         mirror=_as_bool(store.value("view/mirror", defaults.mirror)),
         smoothing=smoothing,
         landmarks=_as_bool(store.value("view/landmarks", defaults.landmarks)),
+        blur_faces=_as_bool(store.value("view/blur_faces", defaults.blur_faces)),
     )
 
 
@@ -167,6 +170,7 @@ def save_settings(store: QSettings, settings: AppSettings) -> None:
     store.setValue("view/mirror", settings.mirror)
     store.setValue("view/smoothing", settings.smoothing)
     store.setValue("view/landmarks", settings.landmarks)
+    store.setValue("view/blur_faces", settings.blur_faces)
     store.setValue(
         "view/min_confidence", "" if settings.min_confidence is None else settings.min_confidence
     )

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -97,6 +98,13 @@ class SettingsDialog(QDialog):
             "the model reads profiles much less well (90 = never)"
         )
 
+        self.blur_faces = QCheckBox("Blur each face under its box")
+        self.blur_faces.setChecked(settings.blur_faces)
+        self.blur_faces.setToolTip(
+            "Snapshots and the view show each face blurred under its coloured box, so "
+            "they can be shared without showing who is in them"
+        )
+
         self.source_combo = QComboBox()
         self.source_combo.setToolTip(
             "What the Live tab shows: a camera, a video or an image folder"
@@ -122,6 +130,7 @@ class SettingsDialog(QDialog):
         general_form.addRow("Model file", model_row)
         general_form.addRow("Uncertain below", self.min_confidence)
         general_form.addRow("Uncertain when turned over", self.max_yaw)
+        general_form.addRow("Privacy", self.blur_faces)
         general_form.addRow("Source", self.source_combo)
         general_form.addRow("", self.camera_status)
 
@@ -208,6 +217,7 @@ class SettingsDialog(QDialog):
                 None if self.min_confidence.value() < 0 else round(self.min_confidence.value(), 2)
             ),
             max_yaw=self.max_yaw.value(),
+            blur_faces=self.blur_faces.isChecked(),
             colors=dict(self.colors_box.colors),
             smoothing=self.crop_box.smoothing.value(),
         )

@@ -3,6 +3,13 @@
 Every background job (camera, recogniser, dataset check, camera search) is a QObject
 with a ``run`` method started by :func:`start_worker` and ended by :func:`stop_worker`,
 so start, stop and teardown are written once. Workers report only through signals.
+
+Why not superqt's ``thread_worker`` (as napari uses): ferapp's workers are long-lived
+loops (a camera, the recogniser) with their own stop flags rather than generators, and
+a camera driver or a model load can block for seconds inside a call that cannot be
+interrupted; such a thread must outlive its window without Qt destroying it while it
+runs (which aborts the process). :func:`stop_worker` keeps it until it ends; a pool's
+runnables offer no such hold. The rule fits in this one small module.
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """The Training form's choice widgets that carry their own explanations: architecture,
-learning rate, augmentations, and how the crowd's votes become targets."""
+learning rate, augmentations (in a grid that wraps), and how the crowd's votes become
+targets."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox
+import math
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSizePolicy, QWidget
 
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
@@ -44,6 +49,63 @@ def augment_checkboxes(ticked: Augmentation) -> dict[str, QCheckBox]:
     return boxes
 
 
+class CheckGrid(QWidget):
+    """Check boxes in equal columns, as many as the width holds; the rest wrap below."""
+
+    SPACING = 8
+
+    def __init__(self, boxes: list[QCheckBox], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.boxes = boxes
+        for box in boxes:
+            box.setParent(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _cell(self) -> QSize:
+        hints = [box.sizeHint() for box in self.boxes]
+        return QSize(max(h.width() for h in hints), max(h.height() for h in hints))
+
+    def columns(self, width: int) -> int:
+        """How many columns fit in ``width`` (at least one)."""
+        step = self._cell().width() + self.SPACING
+        return max(1, min(len(self.boxes), (width + self.SPACING) // step))
+
+    def hasHeightForWidth(self) -> bool:  # Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # Qt's name
+        rows = math.ceil(len(self.boxes) / self.columns(width))
+        return rows * self._cell().height() + (rows - 1) * self.SPACING // 2
+
+    def sizeHint(self) -> QSize:  # Qt's name: four columns
+        width = 4 * (self._cell().width() + self.SPACING) - self.SPACING
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name: one column
+        width = self._cell().width()
+        return QSize(width, self.heightForWidth(width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        cell, columns = self._cell(), self.columns(self.width())
+        for i, box in enumerate(self.boxes):
+            row, column = divmod(i, columns)
+            x = column * (cell.width() + self.SPACING)
+            box.setGeometry(
+                x, row * (cell.height() + self.SPACING // 2), cell.width(), cell.height()
+            )
+
+
+def shrinkable(combo: QComboBox, letters: int = 14) -> QComboBox:
+    """``combo`` asks for the room of ``letters`` letters at least, not of its longest item
+    (its layout widens it where there is room; the list shows whole items)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(letters)
+    return combo
+
+
 def crowd_combos() -> tuple[QComboBox, QComboBox]:
     """The rule that turns votes into targets, and the number of classes."""
     labels = QComboBox()
@@ -53,7 +115,7 @@ def crowd_combos() -> tuple[QComboBox, QComboBox]:
     classes = QComboBox()
     classes.addItem("7 emotions", 7)
     classes.addItem("8, with contempt", 8)
-    return labels, classes
+    return shrinkable(labels), shrinkable(classes)
 
 
 def architecture_combo(chosen: str) -> QComboBox:
@@ -65,7 +127,7 @@ def architecture_combo(chosen: str) -> QComboBox:
     combo.setToolTip(
         "thesis1-3 and mini_xception are the thesis's; fernet and fernet_wide are ferapp's"
     )
-    return combo
+    return shrinkable(combo)
 
 
 def learning_rate_box(value: float) -> QDoubleSpinBox:
@@ -75,4 +137,18 @@ def learning_rate_box(value: float) -> QDoubleSpinBox:
     box.setSingleStep(1e-4)
     box.setValue(value)
     box.setToolTip("Adam's step size (1e-4 when fine-tuning a trained model)")
+    return box
+
+
+def teacher_weight_box(value: float) -> QDoubleSpinBox:
+    """The teacher's share of each target; off until a teacher is chosen."""
+    box = QDoubleSpinBox()
+    box.setRange(0.05, 1.0)
+    box.setSingleStep(0.05)
+    box.setValue(value)
+    box.setToolTip(
+        "Each training target is this share of the teacher's answer plus the rest of "
+        "the one-hot label"
+    )
+    box.setEnabled(False)
     return box

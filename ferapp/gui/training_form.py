@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -26,10 +25,13 @@ from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import model_file_problem, read_metadata
 from ferapp.gui.model_picker import model_choice, select_model
 from ferapp.gui.training_choices import (
+    CheckGrid,
     architecture_combo,
     augment_checkboxes,
     crowd_combos,
     learning_rate_box,
+    shrinkable,
+    teacher_weight_box,
 )
 from ferapp.gui.widgets import fitted_table, spin_box
 from trainer.config import TrainConfig
@@ -88,9 +90,7 @@ class TrainingForm(QWidget):
             "face); kept when it scores higher on validation"
         )
         self.augment_boxes = augment_checkboxes(D.augmentation)
-        augment_row = QHBoxLayout()
-        for box in self.augment_boxes.values():
-            augment_row.addWidget(box)
+        self.augment_grid = CheckGrid(list(self.augment_boxes.values()))
         self.votes_edit = QLineEdit()
         self.votes_edit.setPlaceholderText("none: FER2013's own labels")
         self.votes_edit.setToolTip(
@@ -103,11 +103,8 @@ class TrainingForm(QWidget):
         votes_row = QHBoxLayout()
         votes_row.addWidget(self.votes_edit, 1)
         votes_row.addWidget(pick_votes)
-        crowd_row = QHBoxLayout()
-        crowd_row.addWidget(self.labels_combo, 1)
-        crowd_row.addWidget(self.classes_combo)
         self.out_edit = QLineEdit()
-        self.out_edit.setToolTip("Where the best model is saved (a .keras file)")
+        self.out_edit.textChanged.connect(self.out_edit.setToolTip)  # the whole path
         pick_out = QPushButton("Save as...")
         pick_out.clicked.connect(self._pick_out)
         out_row = QHBoxLayout()
@@ -115,56 +112,57 @@ class TrainingForm(QWidget):
         out_row.addStretch(1)
         self.arch_combo.currentIndexChanged.connect(self._default_out)
         self._default_out()
-        self.start_combo = model_choice(
-            "New model (random weights)",
-            "Continue from a trained model's weights (fine-tuning), for example on your "
-            "own labelled images; the architecture follows the model",
+        self.start_combo = shrinkable(
+            model_choice(
+                "New model (random weights)",
+                "Continue from a trained model's weights (fine-tuning), for example on your "
+                "own labelled images; the architecture follows the model",
+            )
         )
         self.start_combo.activated.connect(self._start_chosen)
         self._teacher = ""  # the chosen teacher's path
-        self.teacher_combo = model_choice(
-            "No teacher",
-            "Knowledge distillation: learn from a finished model's answers on each training "
-            "image as well as from the labels",
+        self.teacher_combo = shrinkable(
+            model_choice(
+                "No teacher",
+                "Knowledge distillation: learn from a finished model's answers on each training "
+                "image as well as from the labels",
+            )
         )
         self.teacher_combo.activated.connect(self._teacher_chosen)
-        self.teacher_weight = QDoubleSpinBox()
-        self.teacher_weight.setRange(0.05, 1.0)
-        self.teacher_weight.setSingleStep(0.05)
-        self.teacher_weight.setValue(D.teacher_weight)
-        self.teacher_weight.setPrefix("teacher's share ")
-        self.teacher_weight.setToolTip(
-            "Each training target is this share of the teacher's answer plus the rest of "
-            "the one-hot label"
-        )
-        self.teacher_weight.setEnabled(False)
-        teacher_row = QHBoxLayout()
-        teacher_row.addWidget(self.teacher_combo, 1)
-        teacher_row.addWidget(self.teacher_weight)
+        self.teacher_weight = teacher_weight_box(D.teacher_weight)
 
+        # Rows wrap (label above field) where the width is short; paths, messages and
+        # the counts take the whole width.
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for label, field in (
-            ("Dataset", self.data_edit),
-            ("", data_row),
-            ("", self.data_status),
-            ("", self.counts_table),
-            ("", self.skip_bad),
-            ("Crowd labels", votes_row),
-            ("", crowd_row),
+            ("Dataset", data_row),
+            (None, self.data_edit),
+            (None, self.data_status),
+            (None, self.counts_table),
+            (None, self.skip_bad),
+            ("Crowd votes", votes_row),
+            ("Votes become", self.labels_combo),
+            ("Classes", self.classes_combo),
             ("Start from", self.start_combo),
-            ("Taught by", teacher_row),
+            ("Taught by", self.teacher_combo),
+            ("Teacher's share", self.teacher_weight),
             ("Architecture", self.arch_combo),
             ("Epochs", self.epochs),
             ("Batch size", self.batch),
             ("Learning rate", self.learning_rate),
-            ("Augmentation", augment_row),
+            ("Augmentation", self.augment_grid),
             ("Average the last", self.average_last),
             ("At test time", self.flip_average),
-            ("Save model to", self.out_edit),
-            ("", out_row),
+            ("Save model to", out_row),
+            (None, self.out_edit),
         ):
-            form.addRow(label, field)
+            if label is None:
+                form.addRow(field)
+            else:
+                form.addRow(label, field)
 
     # ------------------------------------------------------------------ choices
     def _pick_file(self) -> None:

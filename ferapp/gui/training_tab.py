@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -36,7 +38,7 @@ from ferapp.gui.training_runs import ask_about_existing_run, resume_mismatch
 from ferapp.gui.widgets import ElidedLabel, clear_table
 from trainer.protocol import MESSAGE_KINDS, RunSummary, TrainEvent, summary_path
 
-LEFT_PANEL_WIDTH = 430
+FORM_WIDTH, FORM_SHARE = 480, 44  # the form starts this wide, at most this % of the tab
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -79,27 +81,30 @@ class TrainingTab(QWidget):
         self.use_button = QPushButton("Use this model in Live")
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(lambda: self.use_model.emit(self.last_model))
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.stop_button, self.use_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()  # two rows: each button's text whole on a narrow form
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.stop_button, 0, 1)
+        buttons.addWidget(self.use_button, 1, 0, 1, 2)
         self.progress = QProgressBar()
         self.progress_label = ElidedLabel("Not running")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
 
-        # The form scrolls on a short screen; the buttons, progress and messages below
-        # it stay in sight.
+        # The form scrolls on a short screen and wraps on a narrow one; the buttons,
+        # progress and messages below it stay in sight.
         form_scroll = QScrollArea()
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
         form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        form_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         form_scroll.viewport().setAutoFillBackground(False)  # the window's own background
         self.form.setAutoFillBackground(False)
+        self.form_scroll = form_scroll
         left = QWidget()
-        left.setFixedWidth(LEFT_PANEL_WIDTH + form_scroll.verticalScrollBar().sizeHint().width())
         left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(form_scroll, 1)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.progress)
@@ -110,17 +115,38 @@ class TrainingTab(QWidget):
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(5000)
+        self.log_view.setMinimumHeight(3 * self.log_view.fontMetrics().lineSpacing())
         log_box = QGroupBox("Log")
         QVBoxLayout(log_box).addWidget(self.log_view)
-        right = QSplitter()
-        right.setOrientation(right.orientation().Vertical)
-        right.addWidget(self.plots)
+        plots_scroll = QScrollArea()  # on a short window the plots scroll, never squeezed
+        plots_scroll.setWidget(self.plots)
+        plots_scroll.setWidgetResizable(True)
+        plots_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        plots_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(plots_scroll)
         right.addWidget(log_box)
         right.setStretchFactor(0, 4)
         right.setStretchFactor(1, 1)
+        # The form and the results share the width: the form keeps about its own width
+        # as the window grows, both shrink on a small screen, the user can move the line.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self._split = False  # the form's share is set when the tab is first shown
         layout = QHBoxLayout(self)
-        layout.addWidget(left)
-        layout.addWidget(right, 1)
+        layout.addWidget(self.splitter)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if not self._split and self.splitter.width() > 0:
+            self._split = True
+            width = self.splitter.width()
+            form = min(FORM_WIDTH, width * FORM_SHARE // 100)
+            self.splitter.setSizes([form, width - form])
 
     def show_problem(self, text: str) -> None:
         self.message.setText(text)

@@ -1,8 +1,9 @@
-"""Small widgets shared by the tabs: a label that elides, a table sized to its rows."""
+"""Small widgets shared by the tabs: a label that elides, a table sized to its rows; where
+a window opens."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -12,6 +13,19 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
 )
+
+PREFERRED_SIZE = QSize(1100, 680)
+TITLE_BAR = 32  # room left above the window for a window manager's title bar
+
+
+def initial_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """The window's first geometry: ``preferred``, shrunk to fit ``available`` (less room
+    for a title bar above it), centred in it."""
+    room = QSize(available.width(), max(available.height() - TITLE_BAR, 0))
+    size = preferred.boundedTo(room)
+    x = available.x() + (room.width() - size.width()) // 2
+    y = available.y() + TITLE_BAR + (room.height() - size.height()) // 2
+    return QRect(QPoint(x, y), size)
 
 
 def sentence(text: str) -> str:
@@ -34,9 +48,12 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str) -> None:  # Qt's name
+        longer = len(text) != len(self._full)
         self._full = text
         self.setToolTip(text if text else "")
         self._elide()
+        if longer:
+            self.updateGeometry()  # a layout that gives the text its room hears of it
 
     def text(self) -> str:  # Qt's name: the whole text, not the elided one
         return self._full
@@ -44,6 +61,14 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
         super().resizeEvent(event)
         self._elide()
+
+    def sizeHint(self) -> QSize:  # Qt's name: room for the whole text
+        margins = self.contentsMargins().left() + self.contentsMargins().right()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins + 2
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name: any width, the text elided
+        return QSize(10, super().minimumSizeHint().height())
 
     def _elide(self) -> None:
         metrics = QFontMetrics(self.font())

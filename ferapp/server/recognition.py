@@ -61,13 +61,20 @@ class RecognitionPool:
             self._free.put(recognizer)
 
     def _decode(self, data: bytes, where: str) -> np.ndarray:
-        image = decode_image(data, where)
+        mega = self.config.limits.max_frame_pixels / 1e6
+        limit = f"{mega:.1f} megapixels" if mega >= 1 else f"{mega:.2g} megapixels"
+        try:
+            image = decode_image(data, where)
+        except SourceError as exc:  # its words give the decoder's limit, not the server's
+            if "megapixels" not in str(exc):
+                raise
+            raise SourceError(
+                f"cannot decode {where}: not an image, a damaged file, or larger than the "
+                f"server's limit of {limit}"
+            ) from exc
         height, width = image.shape[:2]
         if height * width > self.config.limits.max_frame_pixels:
-            raise SourceError(
-                f"{where} is {width}x{height}; the server takes at most "
-                f"{self.config.limits.max_frame_pixels / 1e6:.1f} megapixels"
-            )
+            raise SourceError(f"{where} is {width}x{height}; the server takes at most {limit}")
         return image
 
     def close(self) -> None:

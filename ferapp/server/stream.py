@@ -5,7 +5,10 @@ Protocol (``GET /ws``):
 * On connecting, the server sends ``{"type": "hello", "model", "runtime", "detector",
   "class_names", "colors", "max_fps"}``.
 * The client sends frames as binary messages: a 4-byte big-endian frame number, then an
-  image (JPEG or PNG). It may send ``{"type": "reset"}`` as text to forget its faces.
+  image (JPEG or PNG). It sends ``{"type": "reset"}`` as text when its source changes:
+  the frame still waiting is dropped, and the next frame is recognised with no memory of
+  the faces before (as ``POST /api/analyze`` would), even when the reset came while a
+  frame was being recognised.
 * For each frame it recognises, the server answers ``{"type": "result", "frame",
   "width", "height", "faces": [...], "server_ms", "dropped"}``; the faces are those of
   ``POST /api/analyze``, with a ``track`` that follows a face from frame to frame.
@@ -13,7 +16,8 @@ Protocol (``GET /ws``):
   frame waiting: a slow server drops frames (``dropped`` counts them) instead of
   falling behind. A client is answered at most ``max_fps`` times a second; frames sent
   faster wait their turn the same way, so the newest one is always answered.
-* Problems are ``{"type": "error", "message"}``; the connection stays open (text nested
+* Problems are ``{"type": "error", "message"}`` (with ``frame`` when a frame caused
+  them); the connection stays open (text nested
   deeper than 64 brackets is one). A client beyond the limit gets an error and the
   connection closes (code 1013).
 """
@@ -62,6 +66,13 @@ class ClientStream:
         self.arrived = asyncio.Event()
         self.dropped = 0
         self.last_taken = 0.0
+        self.fresh = False  # a reset came: forget the faces before the next frame
+
+    def reset(self) -> None:
+        """A new source: drop the waiting frame (the old source's) and forget the faces
+        before the next frame is recognised, never during a recognition."""
+        self.waiting = None
+        self.fresh = True
 
     def offer(self, data: bytes) -> str | None:
         """Take a binary message; an error message for the client, or None."""
@@ -88,12 +99,15 @@ class ClientStream:
             if pending is None:
                 continue
             self.last_taken = time.monotonic()
+            if self.fresh:
+                self.tracking.reset()
+                self.fresh = False
             try:
                 result, (height, width) = await self.pool.recognise(
                     self.tracking, pending.data, pending.frame, where=f"frame {pending.frame}"
                 )
             except FerappError as exc:
-                await self.send({"type": "error", "message": str(exc)})
+                await self.send({"type": "error", "message": str(exc), "frame": pending.frame})
                 continue
             await self.send(
                 {
@@ -168,7 +182,7 @@ def _text(text: str, client: ClientStream) -> str | None:
         return 'text messages must be JSON, such as {"type": "reset"}'
     if not isinstance(message, dict) or message.get("type") != "reset":
         return f'unknown message {text[:60]!r}; frames are binary, text is {{"type": "reset"}}'
-    client.tracking.reset()
+    client.reset()
     return None
 
 

@@ -15,6 +15,7 @@ const grab = document.createElement("canvas");
 
 let socket = null, hello = null, source = null;   // source: the <video> or <img> sent
 let frameNumber = 0, inFlight = 0, lastSent = 0, stillSent = false;
+let firstFrame = 1;   // results for frames before this one are the previous source's
 const sentAt = new Map();
 let answered = [], lastResult = null, roundTrip = 0;
 
@@ -39,8 +40,11 @@ function receive(msg) {
     readout.textContent = "connected";
     return;
   }
-  if (msg.type === "error") { say(msg.message); inFlight = Math.max(0, inFlight - 1); return; }
-  if (msg.type !== "result") return;
+  if (msg.type === "error") {
+    if (msg.frame !== undefined && msg.frame < firstFrame) return;  // the previous source's
+    say(msg.message); inFlight = Math.max(0, inFlight - 1); return;
+  }
+  if (msg.type !== "result" || msg.frame < firstFrame) return;
   inFlight = Math.max(0, inFlight - 1);
   const now = performance.now();
   if (sentAt.has(msg.frame)) { roundTrip = now - sentAt.get(msg.frame); sentAt.delete(msg.frame); }
@@ -68,6 +72,30 @@ function ink(hex) {  // black or white text, whichever reads on the colour
   return 0.299 * r + 0.587 * g + 0.114 * b > 140 ? "#000000" : "#ffffff";
 }
 
+function clearFaces() {  // no boxes, no bars: nothing is being analysed
+  lastResult = null;
+  overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
+  showBars([]);
+}
+
+function switchSource() {
+  // The old source stops before the server is told, so that no frame of it is
+  // recognised after the reset; its late answers are ignored (firstFrame).
+  source = null; stillSent = false; inFlight = 0; sentAt.clear();
+  firstFrame = frameNumber + 1;
+  clearFaces();
+  resetFaces();
+}
+
+function unusable(file, why) {
+  source = null; still.hidden = true; video.hidden = true;
+  video.removeAttribute("src"); video.load();
+  clearFaces();
+  readout.textContent = hello ? "connected" : readout.textContent;
+  say(`${file.name} cannot be shown: ${why}. Open a photo (JPEG, PNG, WebP) or a video ` +
+    "this browser plays (MP4 with H.264, WebM), or use the camera.");
+}
+
 function draw(result) {
   const shown = source === still ? still : video;
   const box = shown.getBoundingClientRect(), stage = $("stage").getBoundingClientRect();
@@ -76,15 +104,17 @@ function draw(result) {
   const ctx = overlay.getContext("2d");
   ctx.clearRect(0, 0, overlay.width, overlay.height);
   const sx = box.width / result.width, sy = box.height / result.height;
-  ctx.font = "bold 15px system-ui, sans-serif";
+  const size = box.width < 360 ? 11 : 15, tall = size + 5;  // smaller labels on a phone
+  ctx.font = `bold ${size}px system-ui, sans-serif`;
   for (const face of result.faces) {
     const [x, y, w, h] = face.box, c = face.uncertain ? UNCERTAIN : color(face.label);
     ctx.strokeStyle = c; ctx.lineWidth = 3;
     ctx.strokeRect(x * sx, y * sy, w * sx, h * sy);
     const text = `${face.face} ${faceText(face)}`;
-    const tw = ctx.measureText(text).width + 8, top = Math.max(0, y * sy - 20);
-    ctx.fillStyle = c; ctx.fillRect(x * sx, top, tw, 20);
-    ctx.fillStyle = ink(c); ctx.fillText(text, x * sx + 4, top + 15);
+    const tw = ctx.measureText(text).width + 8, top = Math.max(0, y * sy - tall);
+    const left = Math.max(0, Math.min(x * sx, overlay.width - tw));  // kept in view
+    ctx.fillStyle = c; ctx.fillRect(left, top, tw, tall);
+    ctx.fillStyle = ink(c); ctx.fillText(text, left + 4, top + size);
   }
 }
 
@@ -148,9 +178,11 @@ async function startCamera() {
   }
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    switchSource();
     still.hidden = true; video.hidden = false;
+    video.removeAttribute("src");
     video.srcObject = stream; await video.play();
-    source = video; say(""); resetFaces();
+    source = video; say("");
   } catch (error) {
     const refused = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
     say(refused
@@ -166,17 +198,31 @@ function resetFaces() {
 $("file").addEventListener("change", async (event) => {
   const file = event.target.files[0];
   if (!file) return;
-  const url = URL.createObjectURL(file);
+  event.target.value = "";  // the same file can be opened again
   if (video.srcObject) { video.srcObject.getTracks().forEach((t) => t.stop()); video.srcObject = null; }
-  resetFaces();
-  if (file.type.startsWith("image/")) {
-    video.hidden = true; still.hidden = false; stillSent = false;
+  video.pause();
+  switchSource();
+  const kind = file.type.split("/")[0];
+  if (kind !== "image" && kind !== "video") {
+    unusable(file, `it is not a photo or a video (${file.type || "unknown type"})`);
+    return;
+  }
+  const url = URL.createObjectURL(file);
+  if (kind === "image") {
+    video.hidden = true; still.hidden = false;
     still.onload = () => { source = still; say(""); };
+    still.onerror = () => unusable(file, "this browser cannot read it as an image");
     still.src = url;
-  } else {
-    still.hidden = true; video.hidden = false;
-    video.src = url; video.loop = true; await video.play();
+    return;
+  }
+  still.hidden = true; video.hidden = false;
+  video.src = url; video.loop = true;
+  try {
+    await video.play();
+    if (!video.videoWidth) throw new Error("no picture");
     source = video; say("");
+  } catch (error) {
+    unusable(file, "this browser cannot play this kind of video");
   }
 });
 $("camera").addEventListener("click", startCamera);

@@ -85,7 +85,7 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(aiohttp_client, co
     client = await aiohttp_client(make_app(small))
     for body, status, words in (
         (b"", 400, "send an image"),
-        (b"definitely not an image", 400, "cannot decode"),
+        (b"definitely not an image", 400, "larger than the server's limit of 0.04 megapixels"),
         (b"\0" * 60_000, 413, "larger than the limit"),
         (jpeg(support.face_frame(1)), 400, "megapixels"),
     ):
@@ -94,6 +94,9 @@ async def test_bad_requests_get_errors_and_the_server_goes_on(aiohttp_client, co
         assert words in (await reply.json())["error"]
     assert (await client.get("/api/nothing")).status == 404
     assert (await client.get("/api/health")).status == 200
+    plain = await aiohttp_client(make_app(config))  # the default limit: 3840x2160
+    reply = await plain.post("/api/analyze", data=b"definitely not an image")
+    assert "limit of 8.3 megapixels" in (await reply.json())["error"]
 
 
 async def test_an_access_token_is_required_when_set(aiohttp_client, config):
@@ -143,6 +146,44 @@ async def test_the_stream_answers_frames_and_survives_bad_messages(client):
     assert again["frame"] == 8 and again["faces"][0]["track"] == 0
     await ws.close()
     assert (await client.get("/api/health")).status == 200
+
+
+class SlowPool(RecognitionPool):
+    """Each frame waits before it is recognised: a reset arrives while it is in hand."""
+
+    async def recognise(self, tracking, data, index=0, where="frame"):
+        if tracking is not None:
+            await asyncio.sleep(0.6)
+        return await super().recognise(tracking, data, index, where)
+
+
+async def test_a_reset_mid_frame_gives_the_next_source_the_numbers_of_analyze(
+    aiohttp_client, config
+):
+    """The page resets when its source changes (camera -> photo); a frame of the old
+    source still being recognised must not leave its faces behind."""
+    client = await aiohttp_client(make_app(config, SlowPool(config)))
+    photo = jpeg(support.face_frame(3))
+    expected = await (await client.post("/api/analyze", data=photo)).json()
+    ws = await client.ws_connect("/ws")
+    await ws.receive_json()  # hello
+    await ws.send_bytes(frame(1, support.face_frame(1)))  # the camera: one face, centred
+    await asyncio.sleep(0.2)
+    await ws.send_bytes(frame(2, support.face_frame(1)))
+    await asyncio.sleep(0.1)  # frame 1 is in hand, frame 2 waits
+    await ws.send_str('{"type": "reset"}')  # a photo is opened
+    await ws.send_bytes(struct.pack(">I", 3) + photo)
+    first, second = await ws.receive_json(), await ws.receive_json()
+    assert (first["frame"], second["frame"]) == (1, 3)  # frame 2 was the old source's
+    served = sorted(second["faces"], key=lambda f: f["box"][0])
+    alone = sorted(expected["faces"], key=lambda f: f["box"][0])
+    assert [f["face"] for f in served] == [f["face"] for f in alone]
+    for a, b in zip(served, alone, strict=True):
+        assert a["box"] == b["box"] and a["label"] == b["label"]
+        for emotion, p in b["probabilities"].items():
+            assert a["probabilities"][emotion] == pytest.approx(p, abs=1e-5)
+    assert second["dropped"] == 0  # frame 2 was dropped on purpose, not for being late
+    await ws.close()
 
 
 async def test_the_newest_frame_wins_and_fast_clients_are_limited(

@@ -174,3 +174,107 @@ def test_an_uncertain_face_is_drawn_grey_with_a_question_mark(happy_model_path, 
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+OVERLAY_INK = """() => {
+    const c = document.getElementById('overlay');
+    if (!c.width || !c.height) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+}"""
+
+
+def test_a_new_source_starts_afresh_and_an_unusable_file_is_said(server, tmp_path):
+    """Camera (one face) -> a photo of three: numbered as /api/analyze numbers them, not
+    carried over from the camera; then a CSV: a message, and no boxes left behind."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    photo = tmp_path / "three.png"
+    cv2.imwrite(str(photo), support.face_frame(3))
+    request = urllib.request.Request(server + "api/analyze", data=photo.read_bytes())
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        alone = json.load(reply)["faces"]
+    expected = [f["face"] for f in sorted(alone, key=lambda f: f["box"][0])]
+    table = tmp_path / "results.csv"
+    table.write_text("frame,label\n1,happy\n")
+    camera = write_y4m(tmp_path / "face.y4m", [support.face_frame(1)] * 8)
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera)
+        page = browser.new_page(viewport={"width": 1100, "height": 700})
+        page.goto(server)
+        page.wait_for_function(
+            "document.getElementById('caption').textContent.startsWith('Face 1: happy')",
+            timeout=60_000,
+        )
+        page.set_input_files("#file", str(photo))
+        page.wait_for_function(
+            "document.getElementById('readout').textContent.includes('3 faces')", timeout=60_000
+        )
+        faces = page.evaluate("() => lastResult.faces")
+        assert [f["face"] for f in sorted(faces, key=lambda f: f["box"][0])] == expected
+        for a, b in zip(sorted(faces, key=lambda f: f["box"][0]), alone, strict=False):
+            assert a["label"] == b["label"]
+        assert page.evaluate(OVERLAY_INK) > 100
+        page.set_input_files("#file", str(table))
+        page.wait_for_function(
+            "document.getElementById('message').textContent.includes('cannot be shown')",
+            timeout=10_000,
+        )
+        assert "results.csv" in page.inner_text("#message")
+        assert page.evaluate(OVERLAY_INK) == 0  # the photo's boxes are gone
+        assert page.inner_text("#caption") == "No face in view"
+        time.sleep(1)  # nothing from the photo comes back
+        assert page.evaluate(OVERLAY_INK) == 0
+        browser.close()
+
+
+def test_the_page_fits_a_phone(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    photo = tmp_path / "three.png"
+    cv2.imwrite(str(photo), support.face_frame(3))
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera=None)
+        page = browser.new_page(viewport={"width": 420, "height": 800})
+        page.goto(server)
+        page.set_input_files("#file", str(photo))
+        page.wait_for_function(
+            "document.getElementById('readout').textContent.includes('3 faces')", timeout=60_000
+        )
+        problems = page.evaluate(
+            """() => {
+                const found = [];
+                const stage = document.getElementById('stage').getBoundingClientRect();
+                if (stage.width < 0.9 * innerWidth)  // the faces' labels need the width
+                    found.push(`the picture is only ${stage.width} px wide`);
+                if (document.documentElement.scrollWidth > innerWidth)
+                    found.push(`page ${document.documentElement.scrollWidth} px wide`);
+                const boxes = [...document.querySelectorAll('header > *, #stage, #panel')]
+                    .map((e) => [e.id || e.tagName, e.getBoundingClientRect()]);
+                for (const [name, r] of boxes)
+                    if (r.right > innerWidth + 0.5) found.push(`${name} runs off the screen`);
+                for (let i = 0; i < boxes.length; i++)
+                    for (let j = i + 1; j < boxes.length; j++) {
+                        const [a, p] = boxes[i], [b, q] = boxes[j];
+                        if (p.left < q.right - 0.5 && q.left < p.right - 0.5 &&
+                            p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5)
+                            found.push(`${a} overlaps ${b}`);
+                    }
+                for (const bar of document.querySelectorAll('.bar')) {
+                    const [label, track, value] = bar.children;
+                    const l = label.getBoundingClientRect(), t = track.getBoundingClientRect();
+                    const v = value.getBoundingClientRect();
+                    if (l.right > t.left + 0.5 || t.right > v.left + 0.5 || v.right > innerWidth)
+                        found.push(`the ${bar.dataset.label} bar's parts overlap`);
+                }
+                return found;
+            }"""
+        )
+        assert problems == []
+        page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        browser.close()

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ferapp.gui.live_state import LiveState, RateMeter, Shown
+from ferapp.gui.live_state import LiveState, RateMeter, Shown, stopped_texts
 
 
 def _played(state: LiveState, frames: int, fps: float, start: float = 100.0) -> None:
@@ -37,15 +37,15 @@ def test_a_video_shows_its_name_rate_model_time_and_faces() -> None:
     _played(state, 30, fps=25.0)
     assert state.state == "playing"
     text = state.readout()
-    assert text.startswith("class.mp4  |  25.0 fps  |  inference 7.2 ms")
-    assert text.endswith("faces 2  |  dropped 1")
+    assert text == "25.0 fps  |  inference 7.2 ms  |  faces 2  |  dropped 1"
+    assert state.where == "class.mp4"  # beside the numbers, never cutting them
 
 
 def test_a_folder_shows_the_picture_being_read() -> None:
     state = LiveState()
     state.opened("/photos", "folder")
     _played(state, 3, fps=10.0)
-    assert state.readout().startswith("img_0001.png  |  10.0 fps")
+    assert state.where == "img_0001.png" and state.readout().startswith("10.0 fps")
 
 
 def test_after_resuming_the_rate_starts_again_rather_than_mixing_in_the_pause() -> None:
@@ -88,4 +88,20 @@ def test_opening_a_source_while_paused_keeps_it_paused_and_forgets_the_last_one(
     _played(state, 3, fps=30.0)
     state.opened("/b/next.mp4", "video")
     assert state.state == "paused" and state.skipped == [] and state.shown is None
-    assert state.readout() == "next.mp4  |  paused"
+    assert state.readout() == "paused" and state.where == "next.mp4"
+
+
+def test_a_frame_redone_is_shown_but_not_counted_as_a_frame() -> None:
+    state = LiveState()
+    state.opened("v.mp4", "video")
+    _played(state, 10, fps=30.0)  # 100.0 .. 100.3 s
+    state.painted(Shown("", 9.0, 3, 0), now=105.0, again=True)  # landmarks turned on
+    assert state.shown is not None and state.shown.faces == 3
+    assert "30.0 fps" in state.readout()  # the redone frame is not a frame 5 s later
+
+
+def test_an_ended_video_offers_a_replay() -> None:
+    note, status, for_ms = stopped_texts("ended", "end of video", [])
+    assert "Replay (R)" in note and "R to replay" in status and for_ms == 0
+    note, _status, _ = stopped_texts("ended", "end of images", ["a.png: unreadable"])
+    assert "Skipped 1 unreadable file(s)" in note

@@ -51,3 +51,22 @@ def test_the_real_camera_search_finishes(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "Looking" not in dialog.camera_status.text(), timeout=30_000)
     assert dialog.result_settings().source == str(video)  # a file source stays chosen
+
+
+def test_the_blur_checkbox_round_trips_through_the_dialog_and_the_file(qtbot, tmp_path):
+    from ferapp.gui.settings import load_settings, open_store, save_settings
+
+    dialog = SettingsDialog(AppSettings(), camera_lister=lambda: [])
+    qtbot.addWidget(dialog)
+    assert not dialog.blur_faces.isChecked()
+    dialog.blur_faces.setChecked(True)
+    chosen = dialog.result_settings()
+    assert chosen.blur_faces and chosen.recognition().blur_faces
+    save_settings(open_store(tmp_path), chosen)
+    loaded = load_settings(open_store(tmp_path))
+    assert loaded.blur_faces and loaded.recognition().blur_faces
+    again = SettingsDialog(loaded, camera_lister=lambda: [])
+    qtbot.addWidget(again)
+    assert again.blur_faces.isChecked()
+    save_settings(open_store(tmp_path), replace(loaded, blur_faces=False))
+    assert not load_settings(open_store(tmp_path)).blur_faces

@@ -78,3 +78,20 @@ def test_a_camera_number_no_camera_can_have_is_said_not_fatal(qtbot, tmp_path):
         assert "camera" in win.live.view.message.lower()
     finally:
         win.shutdown()
+
+
+def test_a_version_1_settings_file_keeps_its_haar_values_and_gets_yunet(tmp_path):
+    """Version 1 had no detector choice (Haar only): its Haar values stay, YuNet is chosen."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "ferapp.ini").write_text(
+        "[General]\nschema_version=1\n\n[detector]\nscale_factor=1.3\nmin_neighbors=7\n"
+        "min_size=60\n\n[view]\nmirror=false\nsmoothing=0.25\n"
+    )
+    settings = load_settings(open_store(folder))
+    assert settings.detector.detector == "yunet"
+    assert (settings.detector.scale_factor, settings.detector.min_neighbors) == (1.3, 7)
+    assert settings.detector.min_size == 60
+    assert settings.mirror is False and settings.smoothing == 0.25
+    save_settings(open_store(folder), settings)
+    assert "schema_version=2" in (folder / "ferapp.ini").read_text()

@@ -345,3 +345,76 @@ def test_the_form_starts_from_the_commands_defaults(qtbot, tmp_path) -> None:
     form.augment_boxes["turn"].setChecked(True)
     sent = build_parser().parse_args(["train", *form.train_arguments()])
     assert config_from_args(sent) == replace(form.config(), epochs=7)
+
+
+def _report(counts: np.ndarray) -> dict:
+    return {
+        "class_names": list(EMOTIONS),
+        "confusion_matrix": counts.tolist(),
+        "precision": dict.fromkeys(EMOTIONS, 0.5),
+        "recall": dict.fromkeys(EMOTIONS, 0.5),
+    }
+
+
+def test_plots_keep_their_legend_off_the_data_and_series_apart(qtbot, window) -> None:
+    from PySide6.QtCore import QPoint, QRect
+
+    plots = window.training.plots
+    window.resize(1024, 600)
+    qtbot.waitExposed(window)
+    for plot in (plots.acc_plot, plots.loss_plot):
+        assert plot.getPlotItem().legend is None  # no legend inside the plot area
+        top_left = plot.mapTo(plots, QPoint(0, 0))
+        assert not QRect(top_left, plot.size()).intersects(plots.legend.geometry())
+    assert "train" in plots.legend.text() and "validation" in plots.legend.text()
+    train, val = plots.curves["accuracy"].opts, plots.curves["val_accuracy"].opts
+    assert train["symbolBrush"] != val["symbolBrush"]  # the points too, not only the lines
+    assert train["pen"].color() != val["pen"].color()
+
+
+def test_a_new_run_resets_the_axes(qtbot, window) -> None:
+    plots = window.training.plots
+    acc = {"accuracy": 0.5, "val_accuracy": 0.4}
+    big = [{"epoch": e, "loss": 900.0 / e, "val_loss": 950.0 / e, **acc} for e in range(1, 31)]
+    plots.show_history(big)
+    plots.loss_plot.getViewBox().updateAutoRange()
+    assert plots.loss_plot.viewRange()[1][1] > 100
+    plots.clear()
+    assert plots.loss_plot.viewRange()[0] == pytest.approx([0.5, 1.5])
+    assert plots.loss_plot.viewRange()[1] == pytest.approx([0, 1])
+    plots.show_history([{"epoch": 1, "loss": 1.2, "val_loss": 1.4, **acc}])
+    plots.loss_plot.getViewBox().updateAutoRange()
+    assert plots.loss_plot.viewRange()[1][1] < 3  # the old run's scale is gone
+
+
+def test_the_confusion_matrix_says_what_it_draws_and_its_columns_are_named_apart(
+    qtbot, window
+) -> None:
+    import cv2
+    from PySide6.QtGui import QFontMetrics
+
+    from ferapp.core.evaluation.confusion_image import caption, render_confusion
+    from ferapp.core.evaluation.metrics import ClassificationReport
+    from ferapp.gui.training_plots import COLUMN_GAP, CONFUSION_CAPTION
+
+    plots = window.training.plots
+    window.resize(1024, 600)
+    window.tabs.setCurrentWidget(window.training)
+    qtbot.waitExposed(window)
+    plots.show_report(_report(np.eye(7, dtype=int) * 40 + 3))
+    assert "images" in CONFUSION_CAPTION and "share of the true class" in CONFUSION_CAPTION
+    assert plots.confusion_plot.getAxis("left").labelText == "true class"
+    names = [text for _x, text in plots.confusion_plot.getAxis("bottom")._tickLevels[0]]
+    assert len(set(names)) == len(EMOTIONS)
+    column = plots.confusion_plot.getViewBox().width() / len(EMOTIONS)
+    metrics = QFontMetrics(plots.confusion_plot.font())
+    assert all(metrics.horizontalAdvance(n) + COLUMN_GAP <= column for n in names), names
+    # the saved picture's title says the same: counts written, colour the row's share
+    first, second = caption(0.5)
+    assert "true class (rows)" in first and "numbers: images" in second
+    assert "share of the true class" in second
+    true = np.repeat(np.arange(7), 5)
+    report = ClassificationReport.from_predictions(true, true, tuple(EMOTIONS))
+    width = render_confusion(report).shape[1]
+    for line in (first, second):  # each title line whole in the picture
+        assert 8 + cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)[0][0] <= width

@@ -44,7 +44,9 @@ def test_live_results_boxes_and_bars(qtbot, window, face_video_path):
     assert tuple(window.live.last.annotated[y + h // 2, x]) == color_bgr("happy")
     assert int(np.argmax(window.live.bars.heights)) == EMOTIONS.index("happy")
     assert "happy" in window.live.bars.caption.text()
-    assert "faces 1" in window.status.text() and "faces.avi" in window.status.text()
+    assert "faces 1" in window.status.text()
+    assert window.live.indicators.source.text() == "faces.avi"
+    assert window.live.indicators.model.text().startswith("Model: happy")
     # the painted widget shows the yellow box too
     shot = window.live.view.grab().toImage()
     colors = {

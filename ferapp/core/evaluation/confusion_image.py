@@ -56,17 +56,17 @@ def render_confusion(report: ClassificationReport, cell: int = 72) -> np.ndarray
         cv2.putText(
             image, names[j][:9], (x, margin_top - 10), FONT, 0.45, (0, 0, 0), 1, cv2.LINE_AA
         )
-    cv2.putText(
-        image,
-        f"predicted (columns) vs true (rows)   accuracy {report.accuracy:.1%}",
-        (8, 30),
-        FONT,
-        0.55,
-        (0, 0, 0),
-        1,
-        cv2.LINE_AA,
-    )
+    for y, line in zip((30, 55), caption(report.accuracy), strict=True):
+        cv2.putText(image, line, (8, y), FONT, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     return image
+
+
+def caption(accuracy: float) -> tuple[str, str]:
+    """The picture's two title lines: what the numbers and the colours are."""
+    return (
+        f"true class (rows) vs predicted (columns), accuracy {accuracy:.1%}",
+        "numbers: images; colour: share of the true class",
+    )
 
 
 def write_confusion_png(report: ClassificationReport, path: Path) -> None:

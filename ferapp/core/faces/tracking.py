@@ -7,12 +7,18 @@ for a moment (up to half a second at 30 fps) keeps its track when it comes back.
 probabilities are an exponential moving average, so the label changes when the
 expression does, not with noise. Every face keeps its own history: one face's
 expression never leaks into another's.
+
+A scene cut (an edited video's next shot, another camera) breaks that: a face found where
+another was is someone else. :class:`SceneCuts` compares each frame's tiny grayscale
+thumbnail with the previous one's; a frame unlike the last is a cut, and the caller
+starts the tracks afresh, with new numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from ferapp.core.errors import FerappError
@@ -20,6 +26,10 @@ from ferapp.core.faces.results import FaceResult
 
 # Above this, a face's label would lag its expression by seconds at camera frame rates.
 MAX_SMOOTHING = 0.95
+THUMBNAIL = (32, 24)  # width, height: the layout of a scene, not its details
+# Thumbnails correlating less than this are two scenes. One face moving a fifth of the
+# frame in one step still correlates about 0.65; another shot about 0 or below.
+CUT_BELOW = 0.4
 
 
 def check_smoothing(strength: float) -> float:
@@ -48,6 +58,37 @@ def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     inter = w * h
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
+
+
+class SceneCuts:
+    """Says whether each frame starts a new scene: its thumbnail (gray, brightness and
+    contrast taken out) correlates less than ``below`` with the previous frame's."""
+
+    def __init__(self, below: float = CUT_BELOW) -> None:
+        self.below = below
+        self._last: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._last = None
+
+    @staticmethod
+    def thumbnail(image: np.ndarray) -> np.ndarray:
+        # every few pixels first (a fraction of a millisecond at any size), then averaged
+        width, height = THUMBNAIL
+        sampled = cv2.resize(image, (width * 4, height * 4), interpolation=cv2.INTER_NEAREST)
+        small = cv2.resize(sampled, THUMBNAIL, interpolation=cv2.INTER_AREA)
+        if small.ndim == 3:
+            code = cv2.COLOR_BGRA2GRAY if small.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+            small = cv2.cvtColor(small, code)
+        gray = small.astype(np.float32)
+        gray -= gray.mean()
+        return gray / max(float(gray.std()), 1.0)  # a flat frame stays flat, not noise
+
+    def is_cut(self, image: np.ndarray) -> bool:
+        """Whether ``image`` starts a new scene (the first frame does not: nothing to cut from)."""
+        thumb = self.thumbnail(image)
+        last, self._last = self._last, thumb
+        return last is not None and float((thumb * last).mean()) < self.below
 
 
 @dataclass
@@ -80,6 +121,24 @@ class FaceTracker:
         self._tracks = []
         self._next_id = 0
 
+    def cut(self) -> None:
+        """Forget every face but go on counting: faces after a scene cut get new numbers,
+        never those of the people before it."""
+        self._tracks = []
+
+    def forget_probabilities(self) -> None:
+        """Another model: every face keeps its number, its average starts again."""
+        for track in self._tracks:
+            track.probs = np.zeros(0)
+
+    def snapshot(self) -> tuple[list[_Track], int]:
+        """The tracks as they are, for :meth:`restore` (a frame done again with new settings)."""
+        return [replace(t) for t in self._tracks], self._next_id
+
+    def restore(self, state: tuple[list[_Track], int]) -> None:
+        tracks, self._next_id = state
+        self._tracks = [replace(t) for t in tracks]
+
     def update(
         self, faces: tuple[FaceResult, ...], class_names: tuple[str, ...]
     ) -> tuple[FaceResult, ...]:
@@ -110,6 +169,8 @@ class FaceTracker:
                 track = _Track(self._next_id, face.box, probs)
                 self._next_id += 1
                 self._tracks.append(track)
+            elif probs.shape != track.probs.shape:  # another model's classes: start again
+                track.probs = probs
             elif probs.size:
                 track.probs = self.strength * track.probs + (1.0 - self.strength) * probs
             track.box, track.missed = face.box, 0

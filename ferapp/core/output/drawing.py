@@ -28,15 +28,20 @@ def draw_faces(
     palette: Mapping[str, RGB] | None = None,
     landmarks: bool = False,
     numbers: bool = True,
+    blur: bool = False,
 ) -> np.ndarray:
     """Draw in place (and return) each face's box, its label just above it and, optionally,
-    its landmarks.
+    its landmarks; ``blur`` first makes each face unrecognisable under its box.
 
     Line width and text size follow the box size; a label that would leave the top of
     the frame goes inside the box instead. ``palette`` maps labels to RGB colours (the
     default palette when None).
     """
     frame_w = image.shape[1]
+    faces = list(faces)
+    if blur:  # every face before any box, so that no box or label is blurred
+        for face in faces:
+            blur_region(image, face.box)
     for face in faces:
         x, y, w, h = face.box
         r, g, b = UNCERTAIN_RGB if face.uncertain else color_rgb(face.label, palette)
@@ -73,4 +78,24 @@ def draw_faces(
             max(1, thickness),
             cv2.LINE_AA,
         )
+    return image
+
+
+BLUR_BLOCKS = 8  # a blurred face is this many coarse blocks across, then smoothed
+
+
+def blur_region(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Hide who a face is, in place: the box (clipped to the frame) pixelated into
+    ``BLUR_BLOCKS`` blocks across and smoothed with a strong Gaussian."""
+    x, y, w, h = box
+    x0, y0 = max(int(x), 0), max(int(y), 0)
+    x1, y1 = min(int(x + w), image.shape[1]), min(int(y + h), image.shape[0])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return image
+    region = image[y0:y1, x0:x1]
+    blocks = (BLUR_BLOCKS, max(1, round(BLUR_BLOCKS * (y1 - y0) / (x1 - x0))))
+    small = cv2.resize(region, blocks, interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    sigma = max(2.0, (x1 - x0) / BLUR_BLOCKS / 2)
+    image[y0:y1, x0:x1] = cv2.GaussianBlur(coarse, (0, 0), sigma)
     return image

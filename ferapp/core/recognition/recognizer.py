@@ -2,8 +2,8 @@
 
 :class:`Recognizer` is the one thing the window's inference worker, ``ferapp analyze``,
 the batch runner and the web server call per frame, so they all follow one rule for
-tracking (a new stream, a rewind or a separate photo starts afresh) and give the same
-numbers for the same frame.
+tracking (a new stream, a rewind, a scene cut or a separate photo starts afresh) and
+give the same numbers for the same frame.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from ferapp.core.detect.factory import create_detector
 from ferapp.core.faces.certainty import DEFAULT_MIN_CONFIDENCE, Certainty
 from ferapp.core.faces.results import FaceResult, FrameResult
-from ferapp.core.faces.tracking import FaceTracker
+from ferapp.core.faces.tracking import FaceTracker, SceneCuts, check_smoothing
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.output.drawing import draw_faces
 from ferapp.core.output.writers import Recorder
@@ -35,8 +35,9 @@ class Recognition:
 
 class Tracking:
     """One stream's faces over time: their tracks and smoothed probabilities, and which
-    frame of which source came last. A new source, a rewind or a separate photo starts
-    afresh, so numbers never carry from one scene to another."""
+    frame of which source came last. A new source, a rewind, a scene cut or a separate
+    photo starts afresh (a cut with new numbers), so a number never passes from one
+    person to another."""
 
     def __init__(
         self, smoothing: float, classify_every_ms: float = 0.0, detect_every_ms: float = 0.0
@@ -44,12 +45,17 @@ class Tracking:
         self.tracker = FaceTracker(smoothing)
         self.recent: LiveReuse | None = None
         self.set_reuse(classify_every_ms, detect_every_ms)
+        self.cuts = SceneCuts()
+        self.cut_count = 0  # scene cuts seen in this stream's life (tests and logs)
         self._last: tuple[str, int] = ("", -1)
+        self._before = self.tracker.snapshot()  # the tracks before the last frame
 
     def reset(self) -> None:
+        """Forget every face, what may be reused, and the last frame: numbers start again."""
         self.tracker.reset()
         if self.recent is not None:
             self.recent.reset()
+        self.cuts.reset()
         self._last = ("", -1)
 
     def set_reuse(self, classify_every_ms: float, detect_every_ms: float) -> None:
@@ -59,16 +65,44 @@ class Tracking:
             live = classify_every_ms > 0 or detect_every_ms > 0
             self.recent = LiveReuse(classify_every_ms, detect_every_ms) if live else None
 
-    def begin(self, name: str, index: int, stream: bool) -> None:
-        """Frame ``index`` of source ``name`` comes next: a new source, a rewind or a
-        separate photo starts afresh."""
+    def begin(
+        self,
+        name: str,
+        index: int,
+        stream: bool,
+        image: np.ndarray | None = None,
+        again: bool = False,
+    ) -> None:
+        """Frame ``index`` of source ``name`` (``image``, when given, is checked for a scene
+        cut) comes next: a new source, a rewind, a cut or a separate photo starts afresh.
+        ``again``: the last frame once more (new settings or model), from the tracks as
+        they were before it, with nothing reused."""
+        if again and (name, index) == self._last:
+            self.tracker.restore(self._before)
+            if self.recent is not None:
+                self.recent.reset()
+            return
         if not stream or name != self._last[0] or index <= self._last[1]:
             self.reset()
+        if image is not None and stream and self.cuts.is_cut(image):
+            self.cut_count += 1  # new people: new numbers, nothing of the last scene reused
+            self.tracker.cut()
+            if self.recent is not None:
+                self.recent.reset()
         self._last = (name, index)
+        self._before = self.tracker.snapshot()
 
     def set_smoothing(self, strength: float) -> None:
-        if strength != self.tracker.strength:
-            self.tracker = FaceTracker(strength)
+        """A new strength from the next frame; the faces keep their numbers."""
+        self.tracker.strength = check_smoothing(strength)
+
+    def forget_probabilities(self) -> None:
+        """Another model: nothing it did not classify itself is reused or averaged in."""
+        if self.recent is not None:
+            self.recent.reset()
+        self.tracker.forget_probabilities()
+        tracks, next_id = self._before
+        self._before = ([replace(t, probs=np.zeros(0)) for t in tracks], next_id)
 
     def follow(
         self, faces: tuple[FaceResult, ...], class_names: tuple[str, ...]
@@ -121,6 +155,13 @@ class Recognizer:
         self.tracking.set_reuse(settings.classify_every_ms, settings.detect_every_ms)
         self.settings = settings
 
+    def set_classifier(self, classifier: EmotionClassifier | None) -> None:
+        """Classify with ``classifier`` from the next frame; nothing the previous one
+        classified is reused."""
+        if classifier is not self.pipeline.classifier:
+            self.pipeline.classifier = classifier
+            self.tracking.forget_probabilities()
+
     def new_tracking(self) -> Tracking:
         """A fresh stream's tracking, with these settings' smoothing."""
         s = self.settings
@@ -146,17 +187,20 @@ class Recognizer:
         stream: bool = True,
         draw: bool = False,
         tracking: Tracking | None = None,
+        again: bool = False,
     ) -> Recognition:
         """Recognise one frame of source ``name``; ``stream`` says frames belong to one scene
-        over time (a video or a camera), where faces are tracked from frame to frame;
-        ``tracking``: that stream's own (default: this recognizer's)."""
+        over time (a video or a camera), where faces are tracked from frame to frame (until
+        a scene cut); ``tracking``: that stream's own (default: this recognizer's).
+        ``again``: the frame processed last, once more with new settings or another model
+        (a paused view): tracked as it was the first time, and not recorded twice."""
         tracking = tracking or self.tracking
-        tracking.begin(name, index, stream)
+        tracking.begin(name, index, stream, image, again)
         result = self.pipeline.process(image, tracking.recent, time_ms)
         faces = tracking.follow(result.faces, self.class_names)
         result = replace(result, faces=self.current_certainty().mark(faces))
         with self._lock:
-            for recorder in self._recorders:
+            for recorder in () if again else self._recorders:
                 recorder.write(name, index, time_ms, result)
         annotated = self.draw(image, result) if draw else None
         return Recognition(result, annotated)
@@ -175,4 +219,4 @@ class Recognizer:
     def draw(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
         """A copy of ``image`` with every face's box, number, label (and landmarks) drawn."""
         s = self.settings
-        return draw_faces(image.copy(), result.faces, s.palette, s.landmarks)
+        return draw_faces(image.copy(), result.faces, s.palette, s.landmarks, blur=s.blur_faces)

@@ -27,8 +27,9 @@ MAX_REUSE_MS = 1000.0
 class RecognitionSettings:
     """Detector, crop, smoothing, uncertainty limits and drawing, checked when made.
 
-    ``min_confidence`` None means the model's calibrated threshold. ``palette`` and
-    ``landmarks`` only change what is drawn (``landmarks`` also adds CSV columns).
+    ``min_confidence`` None means the model's calibrated threshold. ``palette``,
+    ``landmarks`` and ``blur_faces`` only change what is drawn (``landmarks`` also adds
+    CSV columns; ``blur_faces`` hides who each face is in snapshots and annotations).
     """
 
     detector: DetectorSettings = field(default_factory=DetectorSettings)
@@ -41,6 +42,7 @@ class RecognitionSettings:
     # A live view's reuse (see ferapp.core.recognition.reuse); 0: every frame afresh
     classify_every_ms: float = 0.0
     detect_every_ms: float = 0.0
+    blur_faces: bool = False
 
     def __post_init__(self) -> None:
         self.detector.validated()
@@ -65,5 +67,9 @@ class RecognitionSettings:
             "min_confidence": self.min_confidence,
             "max_yaw": self.max_yaw,
             # only when set: the keys of earlier runs' results stay as they were
-            **{k: v for k in ("classify_every_ms", "detect_every_ms") if (v := getattr(self, k))},
+            **{
+                k: v
+                for k in ("classify_every_ms", "detect_every_ms", "blur_faces")
+                if (v := getattr(self, k))
+            },
         }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".ferapp-installed"
+TWO_WORKERS = ["-n", "2", "--dist", "loadfile"]
 
 
 def venv_python() -> Path:
@@ -66,6 +68,21 @@ def remove_cuda_tensorflow(python: Path) -> None:
         )
 
 
+def ensure_window_libraries(python: str) -> None:
+    """Linux: install the X11 libraries the window lacks when this runs as root with apt;
+    otherwise the window itself names them and the command to install them."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    probe = (
+        "from ferapp.gui import system_libraries as s; "
+        "print(' '.join(s.packages_for(s.missing_libraries())) if s.uses_x11() else '')"
+    )
+    packages = subprocess.run([python, "-c", probe], capture_output=True, text=True).stdout.split()
+    if packages:
+        print(f"ferapp: installing {' '.join(packages)} (the window needs them) ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", *packages], check=False)
+
+
 def package(python: str, args: list[str]) -> int:
     """Build dist/ferapp and the installer (packaging/build.py), then smoke-test the build."""
     if subprocess.call([python, "-c", "import PyInstaller"], stderr=subprocess.DEVNULL):
@@ -93,6 +110,7 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "run":
+        ensure_window_libraries(python)
         return subprocess.call([python, "-m", "ferapp", *rest], cwd=ROOT)
     if command == "package":
         return package(python, rest)
@@ -105,7 +123,10 @@ def main(argv: list[str]) -> int:
         if code:
             print(f"ferapp: {' '.join(check[1:])} failed", file=sys.stderr)
             return code
-    return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+    # two processes, each test file in one of them (its fixtures made once): while one
+    # waits for a child process or a window, the other works; `-n 0` runs in one
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else TWO_WORKERS
+    return subprocess.call([python, "-m", "pytest", *parallel, *rest], cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

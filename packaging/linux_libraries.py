@@ -14,6 +14,10 @@ import re
 import subprocess
 from pathlib import Path
 
+# what Qt's X11 plugin needs: one list, kept with the window's own check
+from ferapp.gui.system_libraries import QT_X11_PACKAGES, qt_x11_plugin  # noqa: F401
+from ferapp.gui.system_libraries import missing_libraries as missing_qt_x11_libraries  # noqa: F401
+
 # sonames the bundle may take from the system (see packaging/README.md)
 BASE_LIBRARIES = re.compile(
     r"^(linux-vdso|linux-gate|ld-linux[-.\w]*|libc|libm|libdl|libpthread|librt|libutil"
@@ -26,17 +30,6 @@ BASE_LIBRARIES = re.compile(
     r"|libwayland-client|libwayland-cursor|libwayland-egl)\.so[.\d]*$"  # Wayland sessions
 )
 
-# sonames Qt's X11 platform plugin links beyond the base set, and their Debian packages
-QT_X11_PACKAGES = {
-    "libxcb-icccm.so.4": "libxcb-icccm4",
-    "libxcb-keysyms.so.1": "libxcb-keysyms1",
-    "libxcb-image.so.0": "libxcb-image0",
-    "libxcb-render-util.so.0": "libxcb-render-util0",
-    "libxcb-cursor.so.0": "libxcb-cursor0",
-    "libxcb-xkb.so.1": "libxcb-xkb1",
-    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
-    "libxkbcommon.so.0": "libxkbcommon0",
-}
 LDD_LINE = re.compile(r"^\s*(\S+)\s*(?:=>\s*(\S+|not found))?")
 
 
@@ -56,25 +49,6 @@ def linked(path: Path, search: list[Path] | None = None) -> dict[str, str | None
             where = name
         found[Path(name).name] = None if where in (None, "not found") else where
     return found
-
-
-def qt_x11_plugin() -> Path | None:
-    import PySide6
-
-    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
-    return plugin if plugin.is_file() else None
-
-
-def missing_qt_x11_libraries() -> list[str]:
-    """Libraries Qt's X11 plugin (and its Qt library) need that this machine lacks."""
-    plugin = qt_x11_plugin()
-    if plugin is None:
-        return []
-    qt_lib = plugin.parents[2] / "lib"
-    missing = {name for name, where in linked(plugin, [qt_lib]).items() if where is None}
-    for library in qt_lib.glob("libQt6XcbQpa.so*"):
-        missing |= {name for name, where in linked(library, [qt_lib]).items() if where is None}
-    return sorted(missing)
 
 
 def is_elf(path: Path) -> bool:

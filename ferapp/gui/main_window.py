@@ -25,7 +25,7 @@ from ferapp.gui.settings import (
 from ferapp.gui.settings_dialog import SettingsDialog
 from ferapp.gui.threads import wait_for_lingering_threads
 from ferapp.gui.training_tab import TrainingTab
-from ferapp.gui.widgets import ElidedLabel, initial_geometry
+from ferapp.gui.widgets import ElidedLabel, beside, initial_geometry, start_folder
 
 STATUS_READOUT_WIDTH = 430  # at most: the readout is as wide as its text, shrinks with the window
 TYPICAL_READOUT = "30.0 fps  |  inference 12.3 ms  |  faces 5  |  dropped 123"
@@ -136,8 +136,9 @@ class MainWindow(QMainWindow):
         """Show the timeline of an analysed video (a result JSON of analyze or a batch)."""
         if not path:
             path, _ = QFileDialog.getOpenFileName(
-                self, "Open results", "", "ferapp results (*.json);;All files (*)"
-            )
+                self, "Open results", start_folder(self.settings.source),
+                "ferapp results (*.json);;All files (*)",
+            )  # fmt: skip
         if not path:
             return None
         dialog = ResultsDialog(Path(path), self.settings.colors, self)
@@ -171,13 +172,16 @@ class MainWindow(QMainWindow):
 
     def open_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a video", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
-        )
+            self, "Open a video", start_folder(self.settings.source),
+            "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)",
+        )  # fmt: skip
         if path:
             self.start_source(path)
 
     def open_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open an image folder")
+        path = QFileDialog.getExistingDirectory(
+            self, "Open an image folder", start_folder(self.settings.source)
+        )
         if path:
             self.start_source(path)
 
@@ -208,9 +212,8 @@ class MainWindow(QMainWindow):
             self.show_message("Nothing to save yet", 3000)
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save snapshot", "ferapp-snapshot.png", "PNG images (*.png)"
-            )
+            where = beside(self.settings.source, "ferapp-snapshot.png")
+            path, _ = QFileDialog.getSaveFileName(self, "Save snapshot", where, "PNG (*.png)")
         if not path:
             return None
         try:
@@ -229,9 +232,8 @@ class MainWindow(QMainWindow):
             self.record_action.setChecked(False)
             return
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Record results", "ferapp-results.csv", "CSV files (*.csv)"
-            )
+            where = beside(self.settings.source, "ferapp-results.csv")
+            path, _ = QFileDialog.getSaveFileName(self, "Record results", where, "CSV (*.csv)")
         if not path:
             self.record_action.setChecked(False)
             return

@@ -3,6 +3,8 @@ a window opens."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
@@ -109,3 +111,17 @@ def spin_box(low: int, high: int, value: int, tip: str) -> QSpinBox:
     box.setValue(value)
     box.setToolTip(tip)
     return box
+
+
+def start_folder(spec: str) -> str:
+    """Where a file dialog opens: the folder of ``spec`` (a file or folder in use), so
+    the next video or photo is a click away; "" (Qt's own choice) for a camera number."""
+    path = Path(spec.strip()).expanduser() if spec.strip() else None
+    if path is None or spec.strip().isdigit() or not path.exists():
+        return ""
+    return str(path if path.is_dir() else path.parent)
+
+
+def beside(spec: str, name: str) -> str:
+    """A file name to suggest for saving: ``name`` in the folder of ``spec`` (when known)."""
+    return str(Path(start_folder(spec) or ".") / name)

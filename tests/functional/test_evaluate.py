@@ -115,3 +115,16 @@ def test_evaluate_bad_data_gives_a_message(tmp_path, happy_model_path, capsys):
         == 1
     )
     assert "dataset not found" in capsys.readouterr().err
+
+
+def test_no_usable_rows_says_why(tmp_path):
+    header_only = tmp_path / "h.csv"
+    header_only.write_text("emotion,pixels,Usage\n")
+    with pytest.raises(DataError, match="holds its header and no rows"):
+        load_fer2013_csv(header_only)
+    broken = write_fer_csv(tmp_path / "b.csv", [0, 1], ["Training"] * 2, {0: [1, "1 2", "Training"], 1: [2, "x", "Training"]})  # fmt: skip
+    with pytest.raises(DataError, match="all 2 rows are malformed, the first at line 2"):
+        load_fer2013_csv(broken, on_error="skip")
+    training = write_fer_csv(tmp_path / "t.csv", [0, 1, 2], ["Training"] * 3)
+    with pytest.raises(DataError, match="Usage PublicTest \\(its 3 rows have other usages\\)"):
+        load_fer2013_csv(training, usage="PublicTest")

@@ -55,3 +55,15 @@ def test_crop_enlarges_proportionally_and_pads_at_edges():
     assert crops[1, :, -1].min() == 99
     with pytest.raises(FerappError, match="offset"):
         CropSettings(offset_x=2.0)
+
+
+def test_one_face_gets_one_haar_box() -> None:
+    from ferapp.core.detect.haar import one_box_per_face
+
+    face, lower_half = [100, 100, 80, 80], [110, 140, 60, 40]
+    other = [300, 100, 80, 80]
+    kept = one_box_per_face(np.array([lower_half, face, other], np.int32))
+    assert sorted(map(tuple, kept.tolist())) == [tuple(face), tuple(other)]
+    touching = [170, 100, 80, 80]  # a neighbour overlapping a little stays
+    assert len(one_box_per_face(np.array([face, touching], np.int32))) == 2
+    assert one_box_per_face(np.zeros((0, 4), np.int32)).shape == (0, 4)

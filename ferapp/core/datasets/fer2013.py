@@ -153,8 +153,7 @@ def load_fer2013_csv(
         labels.append(label)
         usages.append(row_usage)
     if not images:
-        which = f" with Usage {usage}" if usage else ""
-        raise DataError(f"{path}: no usable rows{which}")
+        raise DataError(f"{path}: no usable rows{_why_none(skipped, n_other, usage)}")
     return Fer2013(
         np.stack(images),
         np.asarray(labels, dtype=np.int64),
@@ -175,8 +174,18 @@ def count_fer2013_csv(
         per_class = counts.setdefault(usage, dict.fromkeys(EMOTIONS, 0))
         per_class[EMOTIONS[label]] += 1
     if not counts:
-        raise DataError(f"{path}: no usable rows")
+        raise DataError(f"{path}: no usable rows{_why_none(skipped, 0, None)}")
     return counts, skipped
+
+
+def _why_none(skipped: list[tuple[int, str]], n_other: int, usage: str | None) -> str:
+    """Why a file gave no usable rows, as the end of the sentence that says so."""
+    if usage and n_other:
+        return f" with Usage {usage} (its {n_other:,} rows have other usages)"
+    if skipped:
+        line, why = skipped[0]
+        return f": all {len(skipped):,} rows are malformed, the first at line {line}: {why}"
+    return ": it holds its header and no rows"
 
 
 def _check_row(row: list[str], i_emotion: int, i_pixels: int, n_pixels: int):

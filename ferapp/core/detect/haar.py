@@ -90,5 +90,24 @@ class HaarDetector:
             flags=cv2.CASCADE_SCALE_IMAGE,
         )
         boxes = np.rint(np.asarray(found, dtype=np.float64).reshape(-1, 4) / scale)
-        detections = Detections(boxes.astype(np.int32), None, np.ones(len(boxes), np.float32))
+        boxes = one_box_per_face(boxes.astype(np.int32))
+        detections = Detections(boxes, None, np.ones(len(boxes), np.float32))
         return detections.sorted_left_to_right()
+
+
+def one_box_per_face(boxes: np.ndarray, max_overlap: float = 0.5) -> np.ndarray:
+    """The cascade can give one face two boxes (a face and its lower half, say), each then
+    labelled on its own: keep the larger where most of the smaller lies inside it."""
+    order = np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")
+    kept: list[np.ndarray] = []
+    for box in boxes[order]:
+        x, y, w, h = box
+        inside = [
+            max(0, min(x + w, k[0] + k[2]) - max(x, k[0]))
+            * max(0, min(y + h, k[1] + k[3]) - max(y, k[1]))
+            / max(1, w * h)
+            for k in kept
+        ]
+        if not inside or max(inside) <= max_overlap:
+            kept.append(box)
+    return np.array(kept, np.int32).reshape(-1, 4)

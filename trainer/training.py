@@ -201,6 +201,8 @@ class Trainer:
             self.say("stopped", f"stopped during epoch {cut}: it is not kept, and --resume "
                      "runs it again from its start")  # fmt: skip
         if not self.history:
+            if state is None:
+                self.folder.remove_if_empty()
             raise FerappError(
                 f"stopped during epoch {cut or 1}, before any epoch finished: no model was "
                 "saved; start the run again"

@@ -188,6 +188,11 @@ def _train(args: argparse.Namespace) -> int:
     trainer_ = Trainer(config, splits, on_event=on_event, should_stop=stop.is_set)
     try:
         result = trainer_.run(resume=None if args.overwrite else args.resume)
+    except FerappError as exc:
+        if not stop.signal:
+            raise
+        print(f"ferapp train: {exc}", file=sys.stderr)  # stopped by Ctrl-C or SIGTERM
+        return 128 + stop.signal
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise FerappError(

@@ -21,7 +21,9 @@ class FrameView(QWidget):
     """
 
     message_changed = Signal(str)
-    resized = Signal(int, int)  # the view's new size: frames scaled to it paint fastest
+    resized = Signal(
+        int, int
+    )  # the view's size in the screen's pixels: frames made to it paint fastest
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +46,7 @@ class FrameView(QWidget):
         layout = QImage.Format.Format_RGB32 if data.shape[2] == 4 else QImage.Format.Format_BGR888
         # QImage shares the buffer: keep `data` alive with the image.
         self._image = QImage(data.data, width, height, data.strides[0], layout)
+        self._image.setDevicePixelRatio(self.devicePixelRatioF())  # a scaled screen's pixels
         self._buffer = data
         self.update()  # a message stays until replaced: a late frame must not hide "end of video"
 
@@ -63,7 +66,8 @@ class FrameView(QWidget):
 
     def resizeEvent(self, event) -> None:  # Qt's name
         super().resizeEvent(event)
-        self.resized.emit(self.width(), self.height())
+        ratio = self.devicePixelRatioF()  # frames are made for the screen's own pixels
+        self.resized.emit(round(self.width() * ratio), round(self.height() * ratio))
 
     def image_rect(self) -> QRect:
         """Where the frame is drawn inside the widget."""
@@ -88,7 +92,10 @@ class FrameView(QWidget):
             painter.end()
             return
         frame = self.image_rect()
-        if frame.size() == self._image.size():  # scaled by the worker: pixel for pixel
+        ratio = self._image.devicePixelRatio()
+        slack = 1 + ratio  # the view's logical pixels round, the frame's device pixels too
+        fits = abs(frame.width() * ratio - self._image.width()) <= slack
+        if fits and abs(frame.height() * ratio - self._image.height()) <= slack:  # 1:1
             painter.drawImage(frame.topLeft(), self._image)
         else:  # the view changed size since: scaled here until the next frame
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

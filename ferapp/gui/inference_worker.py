@@ -91,6 +91,7 @@ class InferenceWorker(QObject):
         self.recognizer: Recognizer | None = None
         self.view_size: tuple[int, int] | None = None  # set by the UI thread: frames fit it
         self.mirror = False  # as the UI asked: a camera's last frame done again follows it
+        self._mirror_seen: bool | None = None  # the mirroring the tracks were made with
         self._redo = False  # the last frame is to be done again (nothing new came)
         self._last: Captured | None = None
 
@@ -146,6 +147,10 @@ class InferenceWorker(QObject):
             self.recognizer.set_classifier(self._classifier)
         with self._lock:
             last = self._last if redo else None
+        mirror_changed = self._mirror_seen is not None and self.mirror != self._mirror_seen
+        if self.recognizer is not None and mirror_changed:
+            self.recognizer.tracking.new_scene()  # faces swap sides: never each other's numbers
+        self._mirror_seen = self.mirror
         if last is not None and last.live and last.mirrored != self.mirror:
             last = replace(last, image=cv2.flip(last.image, 1), mirrored=self.mirror)
         return last
@@ -214,6 +219,7 @@ class InferenceWorker(QObject):
                 stream=captured.stream,
                 draw=True,
                 again=again,
+                clock_ms=captured.captured_at * 1e3,  # what the live view reuses, by the clock
             )
         except FerappError as exc:
             self.model_failed.emit(str(exc))

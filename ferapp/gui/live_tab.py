@@ -258,7 +258,6 @@ class LiveTab(QWidget):
         self.settings = settings
         self.inference.request_settings(settings.recognition())
         self.bars.set_palette(resolve_palette(settings.colors))
-        self.indicators = LiveIndicators()  # the window keeps them in its status bar
         self.set_mirror(settings.mirror)
         if settings.model_path != old.model_path:
             self.inference.request_model(settings.model_path)

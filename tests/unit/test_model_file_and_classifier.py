@@ -173,3 +173,29 @@ def test_metadata_sizes_are_whole_numbers_in_range(size, accepted):
     else:
         with pytest.raises(ModelError, match=r"m\.keras"):
             ModelInfo.from_json(text, "m.keras")
+
+
+def test_an_archive_member_that_lies_about_its_size_is_refused_without_unpacking_it(tmp_path):
+    """A member declaring 10 bytes that unpacks to 200 MB: refused after about 10 bytes."""
+    import io
+    import resource
+    import struct
+    import zipfile
+
+    from ferapp.core.model.safety import read_archive_text
+
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("config.json", "w", force_zip64=True) as member,
+    ):
+        for _ in range(200):  # written a MB at a time: this process's peak stays low
+            member.write(b"0" * 1_000_000)
+    data = bytearray(buffer.getvalue())
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 10)  # central directory
+    struct.pack_into("<I", data, data.find(b"PK\x03\x04") + 22, 10)  # local header
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ModelError, match="damaged"):
+        read_archive_text(archive, "config.json", tmp_path / "lying.keras")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100_000  # KiB: < 100 MB

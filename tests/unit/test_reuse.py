@@ -109,3 +109,18 @@ def test_a_live_stream_classifies_each_face_every_100_ms_and_shows_every_frame(
     _Counted.faces = 0
     live.process(frames[0], "cam", 0, 0.0)  # a rewind starts afresh: classified again
     assert _Counted.faces == 2
+
+
+def test_the_live_view_reuses_by_its_own_clock_not_a_files_stuck_timestamps(happy_model_path):
+    """A file whose timestamps stop (all 0, say) must not freeze what the view shows."""
+    loaded = EmotionClassifier.load(happy_model_path)
+    loaded.__class__ = _Counted
+    settings = RecognitionSettings(classify_every_ms=100, detect_every_ms=50)
+    live = Recognizer(Pipeline(create_detector(settings.detector), loaded), settings)
+    detect, searches = live.pipeline.detector.detect, []
+    live.pipeline.detector.detect = lambda bgr: searches.append(1) or detect(bgr)
+    _Counted.faces = 0
+    frame = support.face_frame(1)
+    for i in range(30):  # one second at 30 fps, every frame stamped 0 ms by its file
+        live.process(frame, "v", i, 0.0, clock_ms=1000.0 + i * 1000 / 30)
+    assert len(searches) == 15 and 9 <= _Counted.faces <= 12

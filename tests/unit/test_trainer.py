@@ -141,6 +141,7 @@ def test_a_stop_before_the_first_epoch_ends_says_no_model_was_saved(tmp_path, ti
     with pytest.raises(FerappError, match="before any epoch finished: no model was saved"):
         Trainer(config, load_dataset(tiny_csv), should_stop=lambda: True).run()
     assert not (tmp_path / "m.keras").exists()
+    assert not run_dir(tmp_path / "m.keras").exists()  # nor an empty run folder
 
 
 def test_a_dataset_without_validation_images_is_refused_before_training(tmp_path):

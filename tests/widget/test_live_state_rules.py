@@ -155,3 +155,20 @@ def test_recording_and_the_model_stay_in_view_and_the_numbers_are_whole(qtbot, w
     assert rates and min(rates) > 2.0, readouts
     window.toggle_recording()
     assert not indicators.recording.isVisible()
+
+
+def test_the_indicators_in_the_status_bar_follow_a_change_of_settings(qtbot, tmp_path):
+    """Settings applied (M, L, the dialog) keep the status bar's indicators the live ones."""
+    from ferapp.gui.main_window import MainWindow
+
+    win = MainWindow(settings_dir=str(tmp_path / "s"))
+    qtbot.addWidget(win)
+    try:
+        shown = win.live.indicators
+        win.apply_settings(replace(win.settings, mirror=not win.settings.mirror))
+        assert win.live.indicators is shown and shown.parent() is not None
+        win.live.start_recording(str(tmp_path / "r.csv"))
+        assert shown.recording.text().endswith("r.csv")
+        win.live.stop_recording()
+    finally:
+        win.shutdown()

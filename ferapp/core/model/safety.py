@@ -31,6 +31,7 @@ MAX_DESCRIPTION_BYTES = 20_000_000  # config.json / ferapp.json inside a .keras 
 MAX_JSON_DEPTH = 200  # a Keras config nests about 10 deep; json.loads recurses per level
 MAX_ARCHIVE_BYTES = 2_000_000_000  # all members of a .keras archive, unpacked
 MAX_ARCHIVE_MEMBERS = 10_000
+READ_PIECE = 1 << 16  # bytes unpacked at a time from an archive member
 # What Python's zipfile unpacks (Keras itself writes stored members).
 UNPACKABLE = frozenset(
     {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
@@ -86,11 +87,27 @@ def read_archive_text(archive: zipfile.ZipFile, name: str, path: Path) -> str:
             f"description is far smaller, so the file is refused"
         )
     try:
-        return archive.read(name).decode("utf-8")
+        data = _read_at_most(archive, name, info.file_size)
+        return data.decode("utf-8")
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise ModelError(f"{path}: {name} inside the archive is damaged ({exc})") from exc
     except UnicodeDecodeError as exc:
         raise ModelError(f"{path}: {name} inside the archive is not text ({exc})") from exc
+
+
+def _read_at_most(archive: zipfile.ZipFile, name: str, declared: int) -> bytes:
+    """A member's bytes, unpacked in small pieces: a member that unpacks to more than it
+    declares (a lying zip bomb) is refused after little more than that, not after GBs."""
+    pieces, total = [], 0
+    with archive.open(name) as member:
+        while piece := member.read(READ_PIECE):
+            total += len(piece)
+            if total > declared:
+                raise zipfile.BadZipFile(
+                    f"it unpacks to more than the {declared:,} bytes it declares"
+                )
+            pieces.append(piece)
+    return b"".join(pieces)
 
 
 def json_depth(text: str) -> int:

@@ -92,6 +92,14 @@ class Tracking:
         self._last = (name, index)
         self._before = self.tracker.snapshot()
 
+    def new_scene(self) -> None:
+        """What is seen changed at once (a view mirrored, say): new numbers from the next
+        frame, done again or not, and nothing of the last one reused."""
+        self.tracker.cut()
+        if self.recent is not None:
+            self.recent.reset()
+        self._before = self.tracker.snapshot()
+
     def set_smoothing(self, strength: float) -> None:
         """A new strength from the next frame; the faces keep their numbers."""
         self.tracker.strength = check_smoothing(strength)
@@ -188,15 +196,21 @@ class Recognizer:
         draw: bool = False,
         tracking: Tracking | None = None,
         again: bool = False,
+        clock_ms: float | None = None,
     ) -> Recognition:
         """Recognise one frame of source ``name``; ``stream`` says frames belong to one scene
         over time (a video or a camera), where faces are tracked from frame to frame (until
         a scene cut); ``tracking``: that stream's own (default: this recognizer's).
         ``again``: the frame processed last, once more with new settings or another model
-        (a paused view): tracked as it was the first time, and not recorded twice."""
+        (a paused view): tracked as it was the first time, and not recorded twice.
+        ``clock_ms``: when the frame was captured, for what a live view reuses (default:
+        ``time_ms``; a live view gives its wall clock, which a file's timestamps may not
+        follow)."""
         tracking = tracking or self.tracking
         tracking.begin(name, index, stream, image, again)
-        result = self.pipeline.process(image, tracking.recent, time_ms)
+        result = self.pipeline.process(
+            image, tracking.recent, time_ms if clock_ms is None else clock_ms
+        )
         faces = tracking.follow(result.faces, self.class_names)
         result = replace(result, faces=self.current_certainty().mark(faces))
         with self._lock:

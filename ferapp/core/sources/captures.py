@@ -58,6 +58,9 @@ class _CaptureSource(FrameSource):
         return image if ok and image is not None and image.size else None
 
 
+MAX_JUMP_MS = 10_000.0  # a timestamp further past the last one than this is not believed
+
+
 class VideoSource(_CaptureSource):
     """A video file; timestamps are the container's own (a variable frame rate, as phones
     record, is kept), else the frame index over the frame rate.
@@ -107,7 +110,9 @@ class VideoSource(_CaptureSource):
     def _time_ms(self, index: int, reported: float) -> float:
         """Frame ``index``'s time: the container's ``reported`` timestamp while it moves
         forward; index / fps where it reports 0 or goes backwards (never before the last)."""
-        if math.isfinite(reported) and (reported > self._last_ms or (index == 0 and reported >= 0)):
+        plausible = index == 0 or reported - self._last_ms <= MAX_JUMP_MS  # not one bogus stamp
+        moves_on = reported > self._last_ms or (index == 0 and reported >= 0)
+        if math.isfinite(reported) and moves_on and plausible:
             self._last_ms = reported
         else:
             by_rate = index * 1000.0 / self.fps if self.fps > 0 else 0.0

@@ -162,6 +162,8 @@ function sendFrame() {
   const number = ++frameNumber;
   grab.toBlob(async (blob) => {
     const jpeg = new Uint8Array(await blob.arrayBuffer());
+    // encoded after a source switch: a frame of the old source, never sent after the reset
+    if (number < firstFrame || !socket || socket.readyState !== WebSocket.OPEN) return;
     const data = new Uint8Array(4 + jpeg.length);
     new DataView(data.buffer).setUint32(0, number);
     data.set(jpeg, 4);

@@ -158,8 +158,9 @@ class InferenceWorker(QObject):
     def _apply_settings(self, settings: RecognitionSettings) -> None:
         try:
             if self.recognizer is None:
-                recognizer = Recognizer.from_settings(settings, self._classifier, self._recorders)
-                with self._lock:
+                recognizer = Recognizer.from_settings(settings, self._classifier)
+                with self._lock:  # a recording started meanwhile is not missed
+                    recognizer.set_recorders(self._recorders)
                     self.recognizer = recognizer
             else:
                 self.recognizer.apply(settings)

@@ -144,12 +144,15 @@ class CameraWorker(QObject):
                 self.skipped.emit(path.name, why)
             return len(source.skipped)
 
+        shown_one = False  # a source opened while paused still shows its first frame
         try:
             while not self._stop.is_set():
                 for frame in source:
                     if self._stop.is_set():
                         break
-                    self._wait_if_paused()
+                    if shown_one:
+                        self._wait_if_paused()
+                    shown_one = True
                     if period:
                         delay = next_due - time.perf_counter()
                         if delay > 0 and self._stop.wait(delay):

@@ -321,3 +321,16 @@ def test_frames_come_scaled_to_the_view_and_follow_its_size(qtbot, window, face_
     )
     annotated = window.live.last.annotated  # the frame itself, for snapshots
     assert annotated.shape[:2] == support.face_frame(1).shape[:2]
+
+
+def test_a_source_opened_while_paused_shows_its_first_frame_and_waits(
+    qtbot, window, face_video_path
+):
+    window.pause_action.trigger()
+    window.start_source(str(face_video_path))
+    qtbot.waitUntil(lambda: window.live.last is not None, timeout=WAIT_MS)
+    first = window.live.last.captured.index
+    qtbot.wait(500)  # paused: no second frame comes
+    assert first == 0 and window.live.last.captured.index == 0
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.live.last.captured.index > 0, timeout=WAIT_MS)

@@ -6,7 +6,7 @@ Each setting runs in a fresh process (oneDNN reads its limit when TensorFlow loa
 oneDNN limited to AVX2 in float32 (how every architecture trained before the guard
 became per-architecture: the baseline), oneDNN unlimited in float32, and unlimited in
 mixed bfloat16 (Keras's ``mixed_bfloat16``; only where the CPU has AMX). Each times
-``model.fit`` over the trainer's own pipeline (the thesis's augmentation in ``tf.data``)
+``model.fit`` over the trainer's own pipeline (the thesis's augmentation, trainer/batches.py)
 and prints images per second with the ratio to the baseline measured in the same run.
 """
 
@@ -31,11 +31,11 @@ def child(data: Path | None, arch: str, precision: str, steps: int, batch: int) 
 
     from benchmarks.training_speed import load_images
     from trainer.architectures import build
-    from trainer.augment import make_dataset
+    from trainer.batches import FaceBatches
     from trainer.protocol import Augmentation
 
     images, labels = load_images(data, batch * (steps + 4))
-    dataset = make_dataset(images, labels, 7, batch, Augmentation(), shuffle=True).repeat()
+    dataset = FaceBatches(images, labels, 7, batch, Augmentation(), shuffle=True)
     keras.utils.set_random_seed(0)
     model = build(arch, precision=precision)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")

@@ -1,20 +1,25 @@
-"""Training images per second per architecture, and tf.data augmentation vs a Python generator.
+"""Training images per second on each Keras backend, and the input pipeline against the
+former `tf.data` one on TensorFlow.
 
-    python benchmarks/training_speed.py [--data fer2013.csv.gz] [--steps 40] [--batch-size 64]
+    python benchmarks/training_speed.py [--data fer2013.csv.gz] [--archs fernet,mini_xception]
+                                        [--backends tensorflow,jax,torch] [--steps 40]
 
-For every architecture: images per second of ``model.fit`` with the trainer's
-``tf.data`` pipeline (thesis augmentation in the graph). Then, for the mini-Xception,
-the same training fed by a naive Python generator that augments image by image with
-SciPy (the way Keras's old ImageDataGenerator worked), measured in the same run,
-and the ratio between the two; last, the pipeline alone with random erasing added.
-Float32 with oneDNN unlimited throughout (no partial batch here, so the mini-Xception's
-crash cannot happen); ``training_precision.py`` compares the guard and bfloat16.
+For every backend installed and every architecture: images per second of ``model.fit``
+fed by the trainer's own pipeline (:class:`trainer.batches.FaceBatches`, the thesis's
+augmentation), each pair in a fresh process (Keras picks its backend once) set up as
+``ferapp train`` sets it up (on TensorFlow, oneDNN's crash guard for the architectures
+that need it), with what trains named as the Training tab names it. On TensorFlow, the
+same training fed by the former ``tf.data`` pipeline (augmentation in the graph,
+benchmarks/tf_data_pipeline.py) is timed in the same process, the two alternating, and
+their ratio printed. Speed only: the models are not trained to convergence.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,15 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from trainer.architectures import ARCHITECTURES, build  # noqa: E402
-from trainer.augment import make_dataset  # noqa: E402
-from trainer.protocol import Augmentation  # noqa: E402
+FER_EPOCH = 28_709  # FER2013 Training rows
 
 
-def load_images(data: Path | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+def load_images(data: Path | None, n: int):
+    import numpy as np
+
     if data is not None:
         from ferapp.core.datasets.fer2013 import load_fer2013_csv
 
@@ -40,105 +42,98 @@ def load_images(data: Path | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     return rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), rng.integers(0, 7, n)
 
 
-def python_generator(images: np.ndarray, labels: np.ndarray, batch: int, seed: int = 0):
-    """Per-image augmentation in a Python loop, as Keras's old ImageDataGenerator did it.
+def child(args: argparse.Namespace) -> dict:
+    """Images per second for one backend and architecture (in a process of its own)."""
+    from trainer import prepare_training
+    from trainer.backends import choose_backend
 
-    Each image gets its own rotation/shift/zoom matrix applied with
-    ``scipy.ndimage.affine_transform`` (bilinear, nearest-edge fill) and a random flip,
-    in the training thread, one image after another.
-    """
-    from scipy import ndimage
+    choose_backend(args.backend)
+    if args.backend == "tensorflow":
+        prepare_training([args.arch])
+    import keras
 
-    rng = np.random.default_rng(seed)
-    n = len(labels)
-    centre = np.array([23.5, 23.5])
-    while True:
-        order = rng.permutation(n)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            out = np.empty((len(idx), 48, 48, 1), np.float32)
-            for k, i in enumerate(idx):
-                theta = np.deg2rad(rng.uniform(-10, 10))
-                zoom = 1.0 + rng.uniform(-0.1, 0.1)
-                shift = rng.uniform(-0.1, 0.1, 2) * 48
-                matrix = (
-                    np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
-                    / zoom
+    from trainer.architectures import build
+    from trainer.batches import FaceBatches
+    from trainer.devices import device_description
+    from trainer.protocol import Augmentation
+
+    batch, steps = args.batch_size, args.steps
+    images, labels = load_images(args.data, batch * steps)
+
+    def pipelines():
+        yield "batches", FaceBatches(images, labels, 7, batch, Augmentation(), shuffle=True)
+        if args.backend == "tensorflow":
+            from benchmarks.tf_data_pipeline import make_dataset
+
+            yield "tf.data", make_dataset(images, labels, 7, batch, Augmentation(), shuffle=True)
+
+    keras.utils.set_random_seed(0)
+    model = build(args.arch)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
+    speeds: dict[str, list[float]] = {}
+    for round_ in range(args.rounds + 1):  # the first round builds and warms up
+        for name, data in pipelines():
+            started = time.perf_counter()
+            model.fit(data, epochs=1, verbose=0, shuffle=False)
+            if round_:
+                speeds.setdefault(name, []).append(
+                    batch * steps / (time.perf_counter() - started)
                 )
-                offset = centre - matrix @ centre - shift
-                image = ndimage.affine_transform(
-                    images[i].astype(np.float32), matrix, offset, order=1, mode="nearest"
-                )
-                if rng.random() < 0.5:
-                    image = image[:, ::-1]
-                out[k, :, :, 0] = image
-            yield out, keras.utils.to_categorical(labels[idx], 7)
-
-
-def fit_speed(model: keras.Model, data, steps: int, batch: int) -> float:
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
-    model.fit(data, steps_per_epoch=3, epochs=1, verbose=0)  # build and warm up
-    started = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * batch / (time.perf_counter() - started)
-
-
-def pipeline_speed(batches, steps: int, batch: int) -> float:
-    next(batches)
-    started = time.perf_counter()
-    for _ in range(steps):
-        next(batches)
-    return steps * batch / (time.perf_counter() - started)
+    best = {name: max(values) for name, values in speeds.items()}
+    return {"device": device_description(), "parameters": model.count_params(), **best}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--archs", default="fernet,mini_xception")
+    parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--steps", type=int, default=40, help="timed batches per round")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds (best kept)")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    parser.add_argument("--arch", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    batch = args.batch_size
-    n = batch * (args.steps + 4)
-    images, labels = load_images(args.data, n)
-    print(
-        f"{'synthetic' if args.data is None else args.data.name} images, batch {batch}, "
-        f"{args.steps} timed steps"
-    )
+    if args.backend:
+        print(json.dumps(child(args)))
+        return 0
+    from trainer.backends import is_installed
 
-    def tf_data(augmentation: Augmentation | None = None):
-        augmentation = augmentation or Augmentation()
-        return make_dataset(images, labels, 7, batch, augmentation, shuffle=True).repeat()
-
-    print(f"{'architecture':14s} {'parameters':>10s} {'images/s':>9s} {'s/FER epoch':>11s}")
-    for name in ARCHITECTURES:
-        keras.utils.set_random_seed(0)
-        model = build(name)
-        speed = fit_speed(model, tf_data(), args.steps, batch)
-        print(f"{name:14s} {model.count_params():10,d} {speed:9.0f} {28709 / speed:11.0f}")
-
-    keras.utils.set_random_seed(0)
-    fast = fit_speed(build("mini_xception"), tf_data(), args.steps, batch)
-    keras.utils.set_random_seed(0)
-    slow = fit_speed(
-        build("mini_xception"), python_generator(images, labels, batch), args.steps, batch
-    )
     print(
-        f"training mini_xception: tf.data {fast:.0f} images/s, Python generator "
-        f"{slow:.0f} images/s: ratio {fast / slow:.2f}x"
+        f"{'synthetic' if args.data is None else args.data.name} images, batch "
+        f"{args.batch_size}, {args.steps} timed steps, best of {args.rounds} rounds"
     )
-    pipe_fast = pipeline_speed(iter(tf_data()), args.steps, batch)
-    pipe_slow = pipeline_speed(python_generator(images, labels, batch), args.steps, batch)
-    print(
-        f"augmentation alone: tf.data {pipe_fast:.0f} images/s, Python generator "
-        f"{pipe_slow:.0f} images/s: ratio {pipe_fast / pipe_slow:.2f}x"
-    )
-    erasing = Augmentation.parse("rotation,shift,zoom,flip,erase")
-    pipe_erase = pipeline_speed(iter(tf_data(erasing)), args.steps, batch)
-    print(
-        f"augmentation alone with random erasing: {pipe_erase:.0f} images/s, "
-        f"{pipe_erase / pipe_fast:.2f}x the thesis's four alone"
-    )
-    return 0 if math.isfinite(fast / slow) else 1
+    print(f"{'backend':11s} {'architecture':14s} {'images/s':>9s} {'s/FER epoch':>11s}  device")
+    failed = 0
+    for backend in args.backends.split(","):
+        if not is_installed(backend):
+            print(f"{backend:11s} not installed")
+            continue
+        for arch in args.archs.split(","):
+            command = [sys.executable, __file__, "--backend", backend, "--arch", arch]
+            command += ["--steps", str(args.steps), "--rounds", str(args.rounds)]
+            command += ["--batch-size", str(args.batch_size)]
+            if args.data:
+                command += ["--data", str(args.data)]
+            env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+            proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+            if proc.returncode:
+                failed += 1
+                print(f"{backend:11s} {arch:14s} failed: {proc.stderr.strip()[-400:]}")
+                continue
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            speed = result["batches"]
+            print(
+                f"{backend:11s} {arch:14s} {speed:9.0f} {FER_EPOCH / speed:11.0f}  "
+                f"{result['device']}"
+            )
+            if "tf.data" in result:
+                old = result["tf.data"]
+                print(
+                    f"{'':11s} {'':14s} former tf.data pipeline {old:.0f} images/s: the "
+                    f"trainer's pipeline runs at {speed / old:.2f}x its speed"
+                )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

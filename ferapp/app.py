@@ -10,6 +10,10 @@ from ferapp.cli import COMMANDS
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "train":  # only a training run picks its Keras backend
+        from trainer.backends import run_on_tensorflow
+
+        run_on_tensorflow()
     if args and args[0] in ("-h", "--help", "--version"):
         from ferapp.window_options import build_window_parser
 

@@ -20,11 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from ferapp.core.errors import FerappError
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 
-tf = import_tensorflow()  # quietly: this module is also a command (python -m)
-
-import keras  # noqa: E402
+keras = import_keras()  # quietly: this module is also a command (python -m)
 
 
 class WeightAverage:
@@ -79,9 +77,9 @@ def refresh_batch_norm(model: keras.Model, images: np.ndarray, batch_size: int =
         return
     x = images[..., np.newaxis] if images.ndim == 3 else images
     order = np.random.default_rng(0).permutation(len(x))
-    forward = tf.function(lambda batch: model(batch, training=True), reduce_retracing=True)
     for start in range(0, len(order), batch_size):
-        forward(tf.constant(x[order[start : start + batch_size]], dtype=tf.float32))
+        batch = keras.ops.convert_to_tensor(x[order[start : start + batch_size]], "float32")
+        model(batch, training=True)  # on every backend: updates the moving statistics
 
 
 def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:

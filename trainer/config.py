@@ -10,6 +10,7 @@ from typing import Any
 from ferapp.core.datasets.ferplus import LABEL_MODES
 from ferapp.core.errors import FerappError
 from ferapp.core.evaluation.metrics import ClassificationReport
+from trainer.backends import BACKENDS, DEFAULT_BACKEND
 from trainer.protocol import ARCHITECTURE_NAMES, PRECISIONS, SCHEDULES, Augmentation
 
 DEFAULT_TEACHER_WEIGHT = 0.5
@@ -40,6 +41,7 @@ class TrainConfig:
     teacher_weight: float = DEFAULT_TEACHER_WEIGHT  # its share of each target
     precision: str = "auto"  # float32, or bfloat16 (mixed: bfloat16 compute, float32
     # weights); auto is resolved before a run starts (a resumed run keeps its own)
+    backend: str = DEFAULT_BACKEND  # the Keras backend: tensorflow, jax or torch
     votes: str | None = None  # FER+ crowd votes for a FER2013 CSV: train on the crowd
     labels: str = "crossentropy"  # how votes become targets: majority|probability|crossentropy
     classes: int = 7  # with votes: 7, or 8 keeping contempt
@@ -80,6 +82,8 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise FerappError(f"unknown schedule {self.schedule!r}; choose {', '.join(SCHEDULES)}")
+        if self.backend not in BACKENDS:
+            raise FerappError(f"unknown backend {self.backend!r}; choose {', '.join(BACKENDS)}")
         if self.precision not in PRECISIONS:
             raise FerappError(
                 f"unknown precision {self.precision!r}; choose {', '.join(PRECISIONS)}"

@@ -22,7 +22,9 @@ import numpy as np
 from ferapp.core.errors import FerappError
 from ferapp.core.model.classifier import EmotionClassifier
 from ferapp.core.model.metadata import model_file_problem
-from trainer.datasets import Split
+from trainer.backends import loaded_backend
+from trainer.config import TrainConfig
+from trainer.datasets import Split, Splits
 
 
 def check_teacher(teacher: Path) -> None:
@@ -44,7 +46,9 @@ def teacher_targets(
     """
     check_teacher(teacher)
     try:
-        clf = EmotionClassifier.load(teacher, quantize=False)
+        # on TensorFlow as the window runs it; on JAX or PyTorch by Keras on that backend
+        backend = "keras" if loaded_backend() not in (None, "tensorflow") else "auto"
+        clf = EmotionClassifier.load(teacher, quantize=False, backend=backend)
     except FerappError as exc:
         raise FerappError(f"--teacher: {exc}") from exc
     if sorted(clf.class_names) != sorted(class_names):
@@ -69,3 +73,18 @@ def teacher_targets(
     targets = weight * answers + (1.0 - weight) * labels
     agreement = float((answers.argmax(axis=1) == train.labels).mean())
     return targets.astype(np.float32), agreement
+
+
+def training_targets(config: TrainConfig, splits: Splits) -> tuple[np.ndarray, str]:
+    """A run's training targets: the labels (or crowd targets), or with a teacher the
+    mixed targets; and a line for the log saying who taught (empty without a teacher)."""
+    train = splits.train
+    if not config.teacher:
+        return (train.labels if train.targets is None else train.targets), ""
+    targets, agreement = teacher_targets(
+        Path(config.teacher), config.teacher_weight, train, splits.class_names
+    )
+    return targets, (
+        f"; taught by {Path(config.teacher).name} (weight {config.teacher_weight:g}, agrees "
+        f"with {agreement:.1%} of the training labels)"
+    )

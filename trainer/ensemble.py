@@ -20,11 +20,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from ferapp.core.errors import FerappError
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 
-import_tensorflow()  # quietly: this module is also a command (python -m)
+keras = import_keras()  # quietly: this module is also a command (python -m)
 
-import keras  # noqa: E402
 
 from trainer.flip_average import FLIP_LAYER, mirror_of  # noqa: E402
 

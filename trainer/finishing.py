@@ -98,8 +98,10 @@ def validation_report(out: Path, splits: Splits, val_ds) -> ClassificationReport
     )
 
 
-def run_summary(config: TrainConfig, model: keras.Model, result: TrainResult, splits: Splits):
-    """The summary of a finished (or stopped) run."""
+def run_summary(
+    config: TrainConfig, model: keras.Model, result: TrainResult, splits: Splits, device: str = ""
+) -> RunSummary:
+    """The summary of a finished (or stopped) run (``device``: what trained it)."""
     return RunSummary(
         model=str(result.out),
         config=config.to_dict(),
@@ -115,6 +117,7 @@ def run_summary(config: TrainConfig, model: keras.Model, result: TrainResult, sp
         validation=result.report.as_dict() if result.report else None,
         average=result.averaged,
         flip_average=result.flipped,
+        device=device or None,
     )
 
 

@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from ferapp.core.errors import FerappError
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 
-import_tensorflow()  # quietly: this module is also a command (python -m)
+keras = import_keras()  # quietly: this module is also a command (python -m)
 
-import keras  # noqa: E402
 
 FLIP_LAYER = "mirror_width"
 INFO_KEY = "test_time_flip"

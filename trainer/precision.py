@@ -55,11 +55,15 @@ def bfloat16_problem(arch: str) -> str | None:
     return None
 
 
-def resolve_precision(precision: str, arch: str) -> str:
+def resolve_precision(precision: str, arch: str, backend: str = "tensorflow") -> str:
     """``float32`` or ``bfloat16`` for ``precision`` (``auto``: bfloat16 where it is fast).
 
-    FerappError for ``bfloat16`` where :func:`bfloat16_problem` names a reason.
+    FerappError for ``bfloat16`` where :func:`bfloat16_problem` names a reason. On JAX
+    and PyTorch ``auto`` is float32 and ``bfloat16`` is taken as asked (for a GPU: the
+    CPU's AMX and oneDNN's limits are TensorFlow's concern).
     """
+    if backend != "tensorflow":
+        return "float32" if precision == "auto" else precision
     problem = bfloat16_problem(arch)
     if precision == "auto":
         return "float32" if problem else "bfloat16"

@@ -123,6 +123,7 @@ class TrainEvent:
     elapsed_s: float = 0.0
     eta_s: float | None = None
     message: str = ""
+    device: str = ""  # on the start event: what trains ("CPU, 2 threads (tensorflow)")
 
     def to_line(self) -> str:
         return EVENT_PREFIX + json.dumps(asdict(self))
@@ -180,6 +181,7 @@ class RunSummary:
     validation: dict[str, Any] | None  # ClassificationReport.as_dict() of the saved model
     average: dict[str, Any] | None = None  # epochs averaged, their accuracy, kept or not
     flip_average: dict[str, Any] | None = None  # accuracy with flip averaging, kept or not
+    device: str | None = None  # what trained it ("NVIDIA H100 (jax)")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

@@ -29,7 +29,10 @@ RESUME_OPTIONS = {
     "teacher": "--teacher",
     "teacher_weight": "--teacher-weight",
     "precision": "--precision",
+    "backend": "--backend",
 }
+# what a run saved before a setting existed had
+OLD_DEFAULTS = {"backend": "tensorflow"}
 PATH_SETTINGS = ("data", "teacher")
 
 
@@ -133,9 +136,9 @@ class RunFolder:
         saved = state.get("config", {})
         found = []
         for key in RESUME_OPTIONS:
-            if key not in saved:
+            if key not in saved and key not in OLD_DEFAULTS:
                 continue
-            was, now = saved[key], getattr(config, key)
+            was, now = saved.get(key, OLD_DEFAULTS.get(key)), getattr(config, key)
             if key == "augmentation":
                 was = Augmentation(**was)
             if key == "teacher_weight" and not (saved.get("teacher") and config.teacher):

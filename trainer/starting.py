@@ -11,7 +11,8 @@ import keras
 
 from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import load_keras_model
-from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE
+from trainer import ONEDNN_GUARD_ISA, ONEDNN_ISA_VARIABLE, can_train
+from trainer.backends import loaded_backend
 from trainer.config import TrainConfig
 from trainer.datasets import Splits
 from trainer.flip_average import inner_model
@@ -56,6 +57,20 @@ def check_splits(splits: Splits) -> None:
                 "a FER2013 CSV needs Training rows (and PublicTest rows, or enough Training "
                 "rows to hold some out), an image folder train/ (and val/ or enough in train/)"
             )
+
+
+def check_process(config: TrainConfig) -> None:
+    """Refuse a run this process cannot do: Keras on another backend than the run's, or
+    on TensorFlow an architecture that needs oneDNN's crash guard where it is not set."""
+    loaded = loaded_backend()
+    if loaded is not None and loaded != config.backend:
+        raise FerappError(
+            f"this run trains on {config.backend}, but Keras runs on {loaded} in this "
+            f"process (Keras picks its backend once, when it loads); train with ferapp "
+            f"train --backend {config.backend}"
+        )
+    if config.backend == "tensorflow" and not can_train(config.arch):
+        raise unguarded(config.arch)
 
 
 def unguarded(arch: str) -> FerappError:

@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 
 from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import ModelInfo, read_architecture, save_model
 from ferapp.core.model.safety import check_architecture_is_safe
-from trainer import can_train, guard_active
+from trainer import guard_active
 from trainer.architectures import build, has_strided_convolution, with_dtype_policy
-from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage
+from trainer.batches import FaceBatches
 from trainer.callbacks import EpochReporter, schedule_callbacks
 from trainer.config import TrainConfig, TrainResult
 from trainer.datasets import Splits
-from trainer.distillation import teacher_targets
+from trainer.devices import device_description
+from trainer.distillation import training_targets
 from trainer.finishing import (
     Candidate,
     finish_average,
@@ -40,7 +39,13 @@ from trainer.finishing import (
 from trainer.precision import resolve_precision
 from trainer.protocol import TrainEvent
 from trainer.run_folder import RunFolder
-from trainer.starting import check_splits, label_source, load_initial_weights, unguarded
+from trainer.starting import (
+    check_process,
+    check_splits,
+    label_source,
+    load_initial_weights,
+    unguarded,
+)
 
 
 class Trainer:
@@ -54,7 +59,9 @@ class Trainer:
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         if config.precision == "auto":  # as `ferapp train` resolves it for a new run
-            config = replace(config, precision=resolve_precision("auto", config.arch))
+            config = replace(
+                config, precision=resolve_precision("auto", config.arch, config.backend)
+            )
         self.config = config.validated()
         self.splits = splits
         self.on_event = on_event or (lambda event: None)
@@ -70,6 +77,7 @@ class Trainer:
         self.average_file: str | None = None  # in the run folder; named by the run state
         self.averaged: dict[str, Any] | None = None
         self.flipped: dict[str, Any] | None = None
+        self.device = ""  # what trains, in words (once the run starts)
         n = len(splits.train.labels)
         self.batches = math.ceil(n / config.batch_size)
         h, w = splits.train.images.shape[1:3]
@@ -146,24 +154,23 @@ class Trainer:
         architecture or data.
         """
         c = self.config
-        if not can_train(c.arch):
-            raise unguarded(c.arch)
+        check_process(c)
         check_splits(self.splits)
-        if c.precision == "bfloat16":
-            resolve_precision(c.precision, c.arch)  # FerappError where bfloat16 cannot run
+        if c.precision == "bfloat16":  # FerappError where bfloat16 cannot run
+            resolve_precision(c.precision, c.arch, c.backend)
         state = self.folder.state_to_continue(resume, self.config)
-        targets, taught = self._training_targets()
+        targets, taught = training_targets(c, self.splits)
         keras.utils.set_random_seed(c.seed)
         self.folder.create()
         try:
             model, initial_epoch = self._start_model(state)
-            if has_strided_convolution(model) and not guard_active():
+            if c.backend == "tensorflow" and has_strided_convolution(model) and not guard_active():
                 raise unguarded(c.arch)
         except BaseException:
             if state is None:
                 self.folder.remove_if_empty()
             raise
-        train_ds = make_dataset(
+        train_ds = FaceBatches(
             self.splits.train.images,
             targets,
             len(self.splits.class_names),
@@ -172,13 +179,15 @@ class Trainer:
             shuffle=True,
             seed=c.seed,
             sample_targets=c.votes is not None and c.labels == "probability",
+            epoch=initial_epoch,
         )
-        val_ds = make_dataset(
+        val_ds = FaceBatches(
             self.splits.val.images, self.splits.val.labels, len(self.splits.class_names), 256
         )
+        self.device = device_description()
         self.say(
             "start",
-            f"{c.arch}: {model.count_params():,} parameters, "
+            f"{c.arch} on {self.device}: {model.count_params():,} parameters, "
             f"{len(self.splits.train.labels):,} training and "
             f"{len(self.splits.val.labels):,} validation images"
             + taught
@@ -186,14 +195,14 @@ class Trainer:
             + (f"; continuing after epoch {initial_epoch}" if initial_epoch else ""),
         )
         if initial_epoch < c.epochs:
-            warnings.filterwarnings("ignore", message=".*shuffle=True.*", category=UserWarning)
-            model.fit(
+            model.fit(  # in the batches' own order: repeatable, and resumable mid-run
                 train_ds,
                 validation_data=val_ds,
                 epochs=c.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=self._callbacks(),
                 verbose=0,
+                shuffle=False,
                 class_weight=self.splits.class_weights() if c.class_weights else None,
             )
         cut = self.reporter.cut_epoch if initial_epoch < c.epochs else 0
@@ -228,7 +237,7 @@ class Trainer:
             self.averaged,
             self.flipped,
         )
-        write_summary(self.out, run_summary(self.config, model, result, self.splits))
+        write_summary(self.out, run_summary(self.config, model, result, self.splits, self.device))
         self.emit(
             TrainEvent(
                 "end",
@@ -240,20 +249,6 @@ class Trainer:
             )
         )
         return result
-
-    def _training_targets(self) -> tuple[np.ndarray, str]:
-        """The training labels, or with a teacher the mixed targets and a line saying so."""
-        c = self.config
-        train = self.splits.train
-        if not c.teacher:
-            return (train.labels if train.targets is None else train.targets), ""
-        targets, agreement = teacher_targets(
-            Path(c.teacher), c.teacher_weight, self.splits.train, self.splits.class_names
-        )
-        return targets, (
-            f"; taught by {Path(c.teacher).name} (weight {c.teacher_weight:g}, agrees "
-            f"with {agreement:.1%} of the training labels)"
-        )
 
     def say(self, kind: str, message: str, score: float | None = None) -> None:
         """A message event (start, averaging, average, flip) for the log."""
@@ -267,6 +262,7 @@ class Trainer:
                 logs={} if score is None else {"val_accuracy": score},
                 elapsed_s=time.perf_counter() - self.started,
                 message=message,
+                device=self.device if kind == "start" else "",
             )
         )
 

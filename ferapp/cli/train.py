@@ -15,7 +15,7 @@ import trainer
 from ferapp.cli.train_options import add_train_options, config_from_args
 from ferapp.core.errors import FerappError
 from ferapp.core.evaluation.confusion_image import write_confusion_png
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 from trainer.protocol import (
     MESSAGE_KINDS,
     STOP_REQUEST,
@@ -120,21 +120,46 @@ class EventPrinter:
         print(event.to_line(), flush=True)
 
 
+def _saved_setting(args: argparse.Namespace, name: str):
+    """A setting of the run ``--out`` would continue (None: no run, or --overwrite)."""
+    from trainer.run_folder import RunFolder
+
+    if args.overwrite:
+        return None
+    out = args.out if args.out.suffix.lower() == ".keras" else args.out.with_suffix(".keras")
+    try:
+        return ((RunFolder(out).load_state() or {}).get("config") or {}).get(name)
+    except (OSError, ValueError):
+        return None  # a damaged run folder is said when the run starts
+
+
+def _backend(args: argparse.Namespace) -> str:
+    """--backend; without it, the backend of the run to resume, else KERAS_BACKEND's."""
+    from trainer.backends import default_backend
+
+    return args.backend or _saved_setting(args, "backend") or default_backend()
+
+
 def _precision(args: argparse.Namespace, folder, resolve) -> str:
     """--precision, with auto resolved: a run to resume keeps the precision it began with."""
     if args.precision == "auto" and not args.overwrite:
         saved = (folder.load_state() or {}).get("config", {}).get("precision")
         if saved:
             return saved
-    return resolve(args.precision, args.arch)
+    return resolve(args.precision, args.arch, args.backend)
 
 
 SKIPPED_SHOWN = 10  # bad rows listed one by one; the rest are counted
 
 
 def run(args: argparse.Namespace) -> int:
-    trainer.prepare_training([args.arch])  # before TensorFlow loads: the oneDNN crash guard
+    from trainer.backends import choose_backend
+
     try:
+        args.backend = _backend(args)
+        choose_backend(args.backend)  # before Keras loads
+        if args.backend == "tensorflow":
+            trainer.prepare_training([args.arch])  # before TensorFlow loads: the crash guard
         return _train(args)
     except FerappError as exc:
         if args.events:  # the window reads the reason from the protocol, not from stderr
@@ -143,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import_tensorflow()  # before the trainer's modules load Keras: no start-up notices
+    import_keras()  # before the trainer's modules load it: no start-up notices
     from trainer.datasets import CrowdLabels, add_training_images, load_dataset
     from trainer.distillation import check_teacher
     from trainer.precision import resolve_precision
@@ -154,7 +179,9 @@ def _train(args: argparse.Namespace) -> int:
         args.out = args.out.with_suffix(".keras")
     if args.resume and args.overwrite:
         raise FerappError("--resume and --overwrite contradict each other; choose one")
-    config = config_from_args(args, _precision(args, RunFolder(args.out), resolve_precision))
+    config = config_from_args(
+        args, _precision(args, RunFolder(args.out), resolve_precision), args.backend
+    )
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
     if config.teacher:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ferapp.core.datasets.ferplus import LABEL_MODES
 from ferapp.core.errors import FerappError
+from trainer.backends import BACKENDS
 from trainer.config import TrainConfig
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
@@ -79,6 +80,13 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         "faster, on CPUs with AMX only); auto (default): bfloat16 where the CPU has AMX and "
         "the architecture allows it, else float32; a resumed run keeps its own. The saved "
         "model is float32 either way",
+    )
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="the Keras backend that trains: tensorflow, jax or torch (JAX and PyTorch "
+        "use an NVIDIA GPU when they see one); default: KERAS_BACKEND when set, else "
+        f"{D.backend}; a resumed run keeps its own. The saved model is the same either way",
     )
     p.add_argument(
         "--skip-bad-rows",
@@ -166,8 +174,11 @@ def parse_augmentation(text: str) -> Augmentation:
         raise FerappError(str(exc)) from exc
 
 
-def config_from_args(args: argparse.Namespace, precision: str | None = None) -> TrainConfig:
-    """The run settings the options name (``precision``: resolved, else the option's)."""
+def config_from_args(
+    args: argparse.Namespace, precision: str | None = None, backend: str | None = None
+) -> TrainConfig:
+    """The run settings the options name (``precision``, ``backend``: resolved, else the
+    option's)."""
     if args.teacher_weight is not None and args.teacher is None:
         raise FerappError("--teacher-weight needs --teacher MODEL, the model to learn from")
 
@@ -195,6 +206,7 @@ def config_from_args(args: argparse.Namespace, precision: str | None = None) -> 
         teacher=path(args.teacher),
         teacher_weight=D.teacher_weight if args.teacher_weight is None else args.teacher_weight,
         precision=precision or args.precision,
+        backend=backend or args.backend or D.backend,
         votes=path(args.votes),
         labels=args.labels,
         classes=args.classes,

@@ -5,11 +5,15 @@ targets."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSizePolicy, QWidget
 
+from ferapp.core.errors import FerappError
+from ferapp.core.model.metadata import read_metadata
+from trainer.backends import BACKENDS, DEFAULT_BACKEND, INSTALL_HINTS, installed_backends
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
     AUGMENTATIONS,
@@ -152,3 +156,42 @@ def teacher_weight_box(value: float) -> QDoubleSpinBox:
     )
     box.setEnabled(False)
     return box
+
+
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def backend_combo(chosen: str) -> QComboBox:
+    """The Keras backends, those not installed here shown but not choosable."""
+    combo = QComboBox()
+    installed = installed_backends()
+    for name in BACKENDS:
+        combo.addItem(BACKEND_TITLES[name], name)
+        if name not in installed:
+            item = combo.model().item(combo.count() - 1)
+            item.setEnabled(False)
+            item.setText(f"{BACKEND_TITLES[name]} (not installed)")
+            item.setToolTip(f"Install it with {INSTALL_HINTS[name]}")
+    index = BACKENDS.index(chosen if chosen in installed else DEFAULT_BACKEND)
+    combo.setCurrentIndex(index)
+    combo.setToolTip(
+        "What trains the network: JAX and PyTorch use an NVIDIA GPU when they see one; "
+        "the model file is the same whichever trains it"
+    )
+    return shrinkable(combo)
+
+
+def start_model_architecture(path: str) -> tuple[str | None, str | None]:
+    """(the architecture of the model a run would start from, None) or (None, why it
+    cannot start from it)."""
+    try:
+        info = read_metadata(Path(path))
+    except (FerappError, OSError) as exc:
+        return None, str(exc)
+    arch = (info.extra or {}).get("architecture") if info else None
+    if arch not in ARCHITECTURE_NAMES:
+        return None, (
+            f"{Path(path).name} was not made by ferapp's trainer (its architecture is "
+            "unknown), so training cannot continue from it."
+        )
+    return arch, None

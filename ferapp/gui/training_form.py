@@ -21,22 +21,23 @@ from PySide6.QtWidgets import (
 )
 
 from ferapp.core.emotions import EMOTIONS
-from ferapp.core.errors import FerappError
-from ferapp.core.model.metadata import model_file_problem, read_metadata
+from ferapp.core.model.metadata import model_file_problem
 from ferapp.gui.model_picker import model_choice, select_model
 from ferapp.gui.training_choices import (
     CheckGrid,
     architecture_combo,
     augment_checkboxes,
+    backend_combo,
     crowd_combos,
     learning_rate_box,
     shrinkable,
+    start_model_architecture,
     teacher_weight_box,
 )
 from ferapp.gui.widgets import fitted_table, spin_box
+from trainer.backends import default_backend
 from trainer.config import TrainConfig
 from trainer.protocol import (
-    ARCHITECTURE_NAMES,
     Augmentation,
 )
 
@@ -73,6 +74,7 @@ class TrainingForm(QWidget):
         self.skip_bad.setToolTip("Leave out rows or files that cannot be read (they are counted)")
 
         self.arch_combo = architecture_combo(D.arch)
+        self.backend_combo = backend_combo(default_backend())
         self.epochs = spin_box(1, 1000, D.epochs, "Passes over the training images")
         self.batch = spin_box(1, 4096, D.batch_size, "Images per training step")
         self.learning_rate = learning_rate_box(D.learning_rate)
@@ -150,6 +152,7 @@ class TrainingForm(QWidget):
             ("Taught by", self.teacher_combo),
             ("Teacher's share", self.teacher_weight),
             ("Architecture", self.arch_combo),
+            ("Train with", self.backend_combo),
             ("Epochs", self.epochs),
             ("Batch size", self.batch),
             ("Learning rate", self.learning_rate),
@@ -210,17 +213,7 @@ class TrainingForm(QWidget):
             self.start_combo.setCurrentIndex(0)
             self.arch_combo.setEnabled(True)
             return
-        problem, arch = None, None
-        try:
-            info = read_metadata(Path(path))
-            arch = (info.extra or {}).get("architecture") if info else None
-        except (FerappError, OSError) as exc:
-            problem = str(exc)
-        if problem is None and arch not in ARCHITECTURE_NAMES:
-            problem = (
-                f"{Path(path).name} was not made by ferapp's trainer (its architecture is "
-                "unknown), so training cannot continue from it."
-            )
+        arch, problem = start_model_architecture(path)
         if problem is not None:
             self.set_start_model("")
             self.problem.emit(problem)
@@ -291,8 +284,12 @@ class TrainingForm(QWidget):
             votes=votes or None,
             labels=self.labels_combo.currentData() if votes else D.labels,
             classes=self.classes_combo.currentData() if votes else D.classes,
+            backend=self.backend_combo.currentData(),
         )
 
     def train_arguments(self) -> list[str]:
-        """The `ferapp train` arguments this form describes."""
-        return self.config().command_line()
+        """The `ferapp train` arguments this form describes (the backend always named:
+        the run must not take another from its environment)."""
+        config = self.config()
+        args = config.command_line()
+        return args if "--backend" in args else [*args, "--backend", config.backend]

@@ -43,6 +43,8 @@ SETTING_NAMES = {
     "augmentation": "augmentation",
     "teacher": "teacher",
     "teacher_weight": "teacher's share",
+    "precision": "precision",
+    "backend": "backend",
 }
 
 

@@ -216,6 +216,7 @@ class TrainingTab(QWidget):
         self.plots.clear()
         self.log_view.clear()
         self.progress.setValue(0)
+        self.progress.setFormat("%p%")
         self.progress_label.setText("Loading the dataset...")
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -249,6 +250,9 @@ class TrainingTab(QWidget):
             self.log(event.text())
         elif event.kind == "end" or (event.kind in MESSAGE_KINDS and event.kind != "error"):
             self.log(event.text())
+            if event.device:  # the start: what trains, in sight while it does
+                self.progress_label.setText(f"Training on {event.device}...")
+                self.progress.setFormat(f"%p%  ({event.device})")
 
     def on_finished(self, code: int, error: str) -> None:
         self.stop_button.setEnabled(False)

@@ -41,6 +41,8 @@ def test_the_command_defaults_are_the_configs() -> None:
         {"teacher": "teacher.keras", "teacher_weight": 0.3, "precision": "float32"},
         {"votes": "votes.csv", "labels": "majority", "classes": 8},
         {"votes": "votes.csv", "crowd_weight": 0.5, "extra_data": "faces"},
+        {"backend": "jax"},
+        {"backend": "torch", "precision": "bfloat16"},
     ],
 )
 def test_a_config_renders_the_command_line_that_makes_it(changes) -> None:

@@ -26,8 +26,8 @@ from trainer.architectures import (
     has_strided_convolution,
     with_dtype_policy,
 )
-from trainer.augment import make_dataset
 from trainer.averaging import WeightAverage, accuracy, refresh_batch_norm
+from trainer.batches import FaceBatches
 from trainer.config import TrainConfig
 from trainer.datasets import load_dataset
 from trainer.finishing import Candidate, finish_flip
@@ -167,15 +167,49 @@ def test_image_folder_layout_any_size_and_colour(tmp_path):
     assert [why for _, why in splits.skipped] == ["not a readable image"]
 
 
-def test_augmentation_runs_in_the_tf_data_graph():
+def first_batch(images, labels, batch_size, augmentation=None, seed=0):
+    return FaceBatches(images, labels, 7, batch_size, augmentation, seed=seed)[0]
+
+
+def test_augmentation_moves_each_face_and_leaves_the_labels():
     images, labels = striped_faces(64)
-    plain = next(iter(make_dataset(images, labels, 7, 64)))
-    augmented = next(iter(make_dataset(images, labels, 7, 64, Augmentation(), seed=3)))
+    plain = first_batch(images, labels, 64)
+    augmented = first_batch(images, labels, 64, Augmentation(), seed=3)
     assert augmented[0].shape == (64, 48, 48, 1) and augmented[0].dtype.name == "float32"
-    assert np.array_equal(plain[1].numpy(), augmented[1].numpy())  # labels untouched
-    difference = np.abs(plain[0].numpy() - augmented[0].numpy()).mean()
-    assert difference > 1.0
-    assert augmented[0].numpy().min() >= 0 and augmented[0].numpy().max() <= 255
+    assert np.array_equal(plain[1], augmented[1])  # labels untouched
+    assert np.array_equal(plain[0][..., 0], images)  # without augmentation: the faces as they are
+    difference = np.abs(plain[0] - augmented[0]).mean(axis=(1, 2, 3))
+    assert (difference > 1.0).mean() > 0.9
+    assert augmented[0].min() >= 0 and augmented[0].max() <= 255
+
+
+def test_batches_are_repeatable_new_each_epoch_and_resume_where_a_run_would_be():
+    images, labels = striped_faces(100)
+    run = FaceBatches(images, labels, 7, 32, Augmentation(), shuffle=True, seed=5)
+    assert len(run) == 4 and len(run[3][0]) == 4  # the partial last batch is kept
+    epoch_1 = [run[i] for i in range(len(run))]
+    seen = np.concatenate([y.argmax(axis=1) for _, y in epoch_1])
+    assert sorted(seen) == sorted(labels)  # every face once per epoch
+    assert np.array_equal(run[2][0], epoch_1[2][0])  # made again: the same batch
+    run.on_epoch_end()
+    assert not np.array_equal(run[0][1], epoch_1[0][1])  # a new order in the next epoch
+    resumed = FaceBatches(images, labels, 7, 32, Augmentation(), shuffle=True, seed=5, epoch=1)
+    assert np.array_equal(resumed[1][0], run[1][0])  # a resumed run: the batches it would see
+
+
+def test_the_turned_head_squeezes_the_face_sideways():
+    # a centred white square on black: squeezed, it gets narrower, never taller
+    image = np.zeros((1, 48, 48), np.uint8)
+    image[:, 12:36, 12:36] = 255
+    turn = Augmentation(0.0, 0.0, 0.0, False, turn=protocol.TURN_SQUEEZE)
+    widths, heights = [], []
+    for seed in range(40):
+        out = first_batch(image, np.zeros(1, np.int64), 1, turn, seed=seed)[0][0, ..., 0] > 127
+        widths.append(out.any(axis=0).sum())
+        heights.append(out.any(axis=1).sum())
+    assert set(heights) == {24}
+    assert min(widths) >= int(24 * (1 - protocol.TURN_SQUEEZE)) - 1 and max(widths) <= 24
+    assert np.mean(widths) < 22
 
 
 def test_random_erasing_covers_one_rectangle_of_noise_on_about_half_the_images():
@@ -184,7 +218,7 @@ def test_random_erasing_covers_one_rectangle_of_noise_on_about_half_the_images()
     assert only_erase == Augmentation(0, 0, 0, False, protocol.ERASE_PROBABILITY)
     images = np.full((400, 48, 48), 128, np.uint8)
     labels = np.zeros(400, np.int64)
-    batch = next(iter(make_dataset(images, labels, 7, 400, only_erase, seed=11)))[0].numpy()
+    batch = first_batch(images, labels, 400, only_erase, seed=11)[0]
     changed = batch[..., 0] != 128
     erased = changed.any(axis=(1, 2))
     assert 0.4 < erased.mean() < 0.6
@@ -197,7 +231,7 @@ def test_random_erasing_covers_one_rectangle_of_noise_on_about_half_the_images()
     assert min(areas) > 0.015 and max(areas) < 0.42 and np.std(areas) > 0.05
     noise = batch[..., 0][changed]
     assert noise.min() >= 0 and noise.max() <= 255 and noise.std() > 50
-    again = next(iter(make_dataset(images, labels, 7, 400, only_erase, seed=11)))[0].numpy()
+    again = first_batch(images, labels, 400, only_erase, seed=11)[0]
     assert np.array_equal(batch, again)  # repeatable for a seed
     # a run saved before erasing existed resumes with it off
     old = TrainConfig(data="x").to_dict()
@@ -214,8 +248,8 @@ def test_mixup_blends_each_image_and_its_target_alike_keeping_its_own_on_top():
     n = 401
     labels = (np.arange(n) < n // 2).astype(np.int64)
     images = np.where(labels[:, None, None] == 1, 255, 0).astype(np.uint8)
-    batch = next(iter(make_dataset(images, labels, 7, n, only_mixup, seed=3)))
-    x, y = batch[0].numpy()[..., 0], batch[1].numpy()
+    batch = first_batch(images, labels, n, only_mixup, seed=3)
+    x, y = batch[0][..., 0], batch[1]
     assert np.allclose(x.std(axis=(1, 2)), 0, atol=1e-3)  # each a blend of two whole faces
     white_share = x[:, 0, 0] / 255
     assert np.allclose(y[:, 1], white_share, atol=1e-4)  # targets mixed as the pixels
@@ -227,14 +261,25 @@ def test_mixup_blends_each_image_and_its_target_alike_keeping_its_own_on_top():
     mixed = own < 1 - 1e-3
     assert 0.5 < mixed.mean() < 0.95  # Beta(0.2, 0.2): many mixes are barely one
     assert own[mixed].std() > 0.05 and own.mean() > 0.8  # spread, but mostly mild
-    again = next(iter(make_dataset(images, labels, 7, n, only_mixup, seed=3)))
-    assert np.array_equal(batch[0].numpy(), again[0].numpy())  # repeatable for a seed
-    one = next(iter(make_dataset(images[:1], labels[:1], 7, 1, only_mixup, seed=3)))
-    assert np.array_equal(one[0].numpy()[..., 0], x[:1] * 0 + 255)  # a batch of one: as is
+    again = first_batch(images, labels, n, only_mixup, seed=3)
+    assert np.array_equal(batch[0], again[0])  # repeatable for a seed
+    one = first_batch(images[:1], labels[:1], 1, only_mixup, seed=3)
+    assert np.array_equal(one[0][..., 0], x[:1] * 0 + 255)  # a batch of one: as is
     # a run saved before mixup existed resumes with it off
     old = TrainConfig(data="x").to_dict()
     del old["augmentation"]["mixup"]
     assert TrainConfig.from_dict(old).augmentation.mixup == 0
+
+
+def test_the_probability_rule_draws_one_class_per_face_as_often_as_the_crowd_voted():
+    images = np.zeros((4000, 48, 48), np.uint8)
+    crowd = np.tile(np.array([[0.7, 0.0, 0.3, 0, 0, 0, 0]], np.float32), (4000, 1))
+    batches = FaceBatches(images, crowd, 7, 4000, sample_targets=True, seed=1)
+    drawn = batches[0][1]
+    assert set(np.unique(drawn)) == {0.0, 1.0} and np.all(drawn.sum(axis=1) == 1)
+    assert drawn[:, 0].mean() == pytest.approx(0.7, abs=0.03) and drawn[:, 1].sum() == 0
+    as_given = FaceBatches(images, crowd, 7, 4000, seed=1)[0][1]  # crossentropy: as they are
+    assert np.array_equal(as_given, crowd)
 
 
 def test_weight_average_is_a_running_mean_that_survives_a_restart(tmp_path):

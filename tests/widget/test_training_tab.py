@@ -418,3 +418,42 @@ def test_the_confusion_matrix_says_what_it_draws_and_its_columns_are_named_apart
     width = render_confusion(report).shape[1]
     for line in (first, second):  # each title line whole in the picture
         assert 8 + cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)[0][0] <= width
+
+
+def test_the_tab_trains_on_the_backend_chosen_and_shows_what_trains(
+    qtbot, window, tiny_csv, tmp_path
+):
+    tab = window.training
+    combo = tab.form.backend_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["tensorflow", "jax", "torch"]
+    assert combo.currentData() == "tensorflow"
+    out = tmp_path / "models" / "torch.keras"
+    configure(tab, tiny_csv, out, epochs=1)
+    combo.setCurrentIndex(combo.findData("torch"))
+    args = tab.train_arguments()
+    assert args[args.index("--backend") + 1] == "torch"
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_MS) as finished:
+        tab.start()
+        qtbot.waitUntil(lambda: "(torch)" in tab.progress.format(), timeout=RUN_MS)
+        assert tab.progress.format().startswith("%p%  (CPU, ")  # in sight while it trains
+    assert finished.args == [0], tab.log_view.toPlainText()
+    assert "thesis2 on CPU, " in tab.log_view.toPlainText()
+    tab.use_button.click()  # the app opens a model PyTorch trained as any other
+    qtbot.waitUntil(lambda: window.live.model_name.startswith("torch.keras"), timeout=60_000)
+    # a run continued on another backend is refused before it starts, saying what to set
+    combo.setCurrentIndex(combo.findData("jax"))
+    assert "backend torch (the form says jax)" in resume_mismatch(out, tab.form.config())
+
+
+def test_a_backend_that_is_not_installed_is_shown_but_cannot_be_chosen(qtbot, monkeypatch):
+    from ferapp.gui.training_choices import backend_combo
+    from trainer import backends
+
+    monkeypatch.setitem(backends.PACKAGES, "jax", "ferapp_no_such_package")
+    combo = backend_combo("jax")  # asked for (KERAS_BACKEND), but not there: TensorFlow
+    qtbot.addWidget(combo)
+    assert combo.currentData() == "tensorflow"
+    item = combo.model().item(combo.findData("jax"))
+    assert not item.isEnabled() and item.text() == "JAX (not installed)"
+    assert "pip install 'ferapp[jax]'" in item.toolTip()
+    assert combo.model().item(combo.findData("torch")).isEnabled()

@@ -78,6 +78,8 @@ class EmotionClassifier:
                 self._run, self.backend, self.quantized = runner.run, "tflite", quantized
                 self.flatbuffer = flatbuffer
                 break
+        if self._run is None and backend == "keras":
+            self._run, self.backend = _keras_runner(model), "keras"
         if self._run is None:
             self._run = _tf_function_runner(model, self.info)
             self.backend = "tensorflow"
@@ -187,11 +189,15 @@ class EmotionClassifier:
         """How the network runs, in words: backend and weight precision."""
         if self.backend == "tflite":
             return f"TensorFlow Lite, {'8-bit weights' if self.quantized else 'float32'}"
-        return "TensorFlow, float32"
+        return f"{self.runtime}, float32"
 
     @property
     def runtime(self) -> str:
         """The interpreter that runs it: LiteRT, TensorFlow Lite (inside TensorFlow) or TensorFlow."""
+        if self.backend == "keras":
+            import keras
+
+            return f"Keras ({keras.config.backend()})"
         return runtime_name() if self.backend == "tflite" else "TensorFlow"
 
     @property
@@ -244,6 +250,15 @@ def _check_answers(clf: EmotionClassifier, where: str) -> None:
             f"{where}: the model's answers are not numbers (NaN or infinite); its weights "
             "are damaged. Train or choose another model."
         )
+
+
+def _keras_runner(model):
+    """The network run by Keras on its own backend (a training run on JAX or PyTorch)."""
+    import keras
+
+    return lambda x: keras.ops.convert_to_numpy(
+        model(keras.ops.convert_to_tensor(x), training=False)
+    )
 
 
 def _tf_function_runner(model, info: ModelInfo):

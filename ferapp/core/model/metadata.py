@@ -31,7 +31,7 @@ from ferapp.core.model.safety import (
     parse_description,
     read_archive_text,
 )
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 
 METADATA_MEMBER = "ferapp.json"
 METADATA_ATTR = "ferapp_metadata"
@@ -187,8 +187,7 @@ def load_keras_model(path: Path):  # -> keras.Model
     config = read_architecture(path)
     check_architecture_is_safe(config, str(path))
     check_input_size(config, str(path))
-    import_tensorflow()
-    import keras
+    keras = import_keras()
 
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)

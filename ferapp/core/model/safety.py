@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ferapp.core.errors import ModelError
-from ferapp.core.model.tensorflow_import import import_tensorflow
+from ferapp.core.model.tensorflow_import import import_keras
 
 MAX_INPUT_SIDE = 1024  # face crops are 48..224 pixels; larger inputs are refused
 MAX_DESCRIPTION_BYTES = 20_000_000  # config.json / ferapp.json inside a .keras archive
@@ -154,8 +154,7 @@ def parse_description(text: str, where: str, what: str) -> Any:
 
 
 def _allowed_class_names() -> frozenset[str]:
-    import_tensorflow()
-    import keras
+    keras = import_keras()
 
     names: set[str] = {
         "Functional",

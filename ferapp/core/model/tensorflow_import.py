@@ -34,6 +34,16 @@ def is_notice(line: str) -> bool:
     return any(notice in line for notice in NOTICES)
 
 
+def import_keras() -> ModuleType:
+    """``import keras``, quietly the first time: on its TensorFlow backend that loads
+    TensorFlow; on JAX or PyTorch (``KERAS_BACKEND``, a training run) it does not."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    with stderr_filtered(is_notice):
+        import keras
+    return keras
+
+
 def import_tensorflow() -> ModuleType:
     """``import tensorflow`` (and Keras's TensorFlow backend), quietly the first time."""
     if "tensorflow" in sys.modules and "keras" in sys.modules:

@@ -1,4 +1,8 @@
-"""The `tf.data` input pipeline with the thesis's augmentation applied on the fly, in graph."""
+"""The trainer's former `tf.data` input pipeline (augmentation in the TensorFlow graph).
+
+Kept as the baseline that benchmarks/training_speed.py times the backend-free pipeline
+(trainer/batches.py) against, in the same run. TensorFlow only.
+"""
 
 from __future__ import annotations
 

@@ -76,9 +76,7 @@ def child(args: argparse.Namespace) -> dict:
             started = time.perf_counter()
             model.fit(data, epochs=1, verbose=0, shuffle=False)
             if round_:
-                speeds.setdefault(name, []).append(
-                    batch * steps / (time.perf_counter() - started)
-                )
+                speeds.setdefault(name, []).append(batch * steps / (time.perf_counter() - started))
     best = {name: max(values) for name, values in speeds.items()}
     return {"device": device_description(), "parameters": model.count_params(), **best}
 

@@ -31,6 +31,13 @@ INSTALL_HINTS = {
 }
 
 
+def install_hint(backend: str) -> str:
+    """How a user gets ``backend`` (an installed ferapp carries TensorFlow only)."""
+    if getattr(sys, "frozen", False):
+        return "a source install of ferapp (README: Training on a GPU)"
+    return INSTALL_HINTS[backend]
+
+
 def is_installed(backend: str) -> bool:
     """Whether ``backend``'s package can be imported here (nothing is imported)."""
     try:
@@ -56,10 +63,13 @@ def run_on_tensorflow() -> None:
     """For every process but a training run: Keras on TensorFlow, which converts models
     for the runtime; a ``KERAS_BACKEND`` of the user's is kept as the training default
     (:func:`default_backend`, also in the training runs this process starts)."""
+    if "keras" in sys.modules:
+        return
     wanted = os.environ.get(BACKEND_VARIABLE)
-    if wanted and wanted != DEFAULT_BACKEND and "keras" not in sys.modules:
+    if wanted and wanted != DEFAULT_BACKEND:
         os.environ.setdefault(TRAIN_BACKEND_VARIABLE, wanted)
-        os.environ[BACKEND_VARIABLE] = DEFAULT_BACKEND
+    # set even when unset: Keras would otherwise read a backend from its keras.json
+    os.environ[BACKEND_VARIABLE] = DEFAULT_BACKEND
 
 
 def loaded_backend() -> str | None:
@@ -77,7 +87,7 @@ def choose_backend(backend: str) -> None:
     if not is_installed(backend):
         raise FerappError(
             f"the {backend} backend is not installed here; install it with "
-            f"{INSTALL_HINTS[backend]}, or train with --backend "
+            f"{install_hint(backend)}, or train with --backend "
             f"{' or '.join(b for b in installed_backends() if b != backend) or DEFAULT_BACKEND}"
         )
     loaded = loaded_backend()

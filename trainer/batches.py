@@ -113,7 +113,8 @@ def mix_up(
 
 def draw_targets(targets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One-hot targets, one class drawn from each row of ``targets`` (FER+'s probability rule)."""
-    cumulative = np.cumsum(targets, axis=1)
+    rows = np.where(targets.sum(axis=1, keepdims=True) > 0, targets, 1.0)  # none: uniform
+    cumulative = np.cumsum(rows, axis=1)
     cumulative /= cumulative[:, -1:]
     drawn = (rng.uniform(0, 1, (len(targets), 1)) > cumulative).sum(axis=1)
     drawn = np.minimum(drawn, targets.shape[1] - 1)
@@ -126,8 +127,9 @@ class FaceBatches(keras.utils.PyDataset):
     ``labels`` are class numbers (N,), made one-hot, or ready targets (N, classes) such
     as a teacher's answers mixed with the labels (trainer.distillation), used as they are,
     or with ``sample_targets`` one class drawn from each per image and epoch (FER+'s
-    ``probability`` rule). With ``shuffle`` the order is new every epoch; ``epoch`` is
-    the number of epochs already done (a resumed run). The partial last batch is kept.
+    ``probability`` rule). With ``shuffle`` the order is new every epoch: ``epoch`` is
+    the first (0-based), and :class:`EpochOfBatches` moves it on during ``fit``. The
+    partial last batch is kept. ``workers`` above 1 makes batches ahead in threads.
     """
 
     def __init__(
@@ -184,7 +186,21 @@ class FaceBatches(keras.utils.PyDataset):
             images, targets = mix_up(images, targets, self.mixup, rng)
         return images[..., np.newaxis], targets
 
-    def on_epoch_end(self) -> None:
-        """The next epoch: a new order (Keras calls this once no batch is being made)."""
-        self.epoch += 1
-        self.order = self._order()
+    def start_epoch(self, epoch: int) -> None:
+        """Make the batches of ``epoch`` (0-based, counting from the run's start)."""
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self.order = self._order()
+
+
+class EpochOfBatches(keras.callbacks.Callback):
+    """Tells ``batches`` which epoch ``fit`` begins, before any of its batches is made
+    (Keras starts its loaders after the callbacks' ``on_epoch_begin``); the epoch
+    number is Keras's own, which counts on from ``initial_epoch`` in a resumed run."""
+
+    def __init__(self, batches: FaceBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self.batches.start_epoch(epoch)

@@ -16,6 +16,15 @@ def _threads() -> int:
 
 
 def device_description() -> str:
+    """What trains, as :func:`_describe` finds it; the backend's name alone where its
+    library cannot say (a GPU driver that fails to answer, say)."""
+    try:
+        return _describe()
+    except Exception as exc:  # the library's own errors: RuntimeError, XlaRuntimeError, ...
+        return f"{loaded_backend() or default_backend()}, device unknown ({exc})"
+
+
+def _describe() -> str:
     """What trains in this process, in words: "NVIDIA H100 (jax)", "CPU, 2 threads (torch)".
 
     Call it once Keras is loaded (it asks the backend's own library).

@@ -22,7 +22,7 @@ from ferapp.core.model.safety import check_architecture_is_safe
 from trainer import guard_active
 from trainer.architectures import build, has_strided_convolution, with_dtype_policy
 from trainer.averaging import WeightAverage
-from trainer.batches import FaceBatches
+from trainer.batches import EpochOfBatches, FaceBatches
 from trainer.callbacks import EpochReporter, schedule_callbacks
 from trainer.config import TrainConfig, TrainResult
 from trainer.datasets import Splits
@@ -134,13 +134,14 @@ class Trainer:
             metrics=["accuracy"],
         )
 
-    def _callbacks(self) -> list[keras.callbacks.Callback]:
+    def _callbacks(self, batches: FaceBatches) -> list[keras.callbacks.Callback]:
         # the schedule first: a halving is then in the optimizer state the checkpoint saves
         c, stop = self.config, self.should_stop
         self.reporter = EpochReporter(
             c.epochs, self.batches, self.started, self.emit, self.end_epoch, stop, self._cancel
         )
-        return [*schedule_callbacks(self.config, list(self.history)), self.reporter]
+        schedule = schedule_callbacks(self.config, list(self.history))
+        return [EpochOfBatches(batches), *schedule, self.reporter]
 
     def _cancel(self) -> None:
         self.cancelled = True
@@ -180,6 +181,7 @@ class Trainer:
             seed=c.seed,
             sample_targets=c.votes is not None and c.labels == "probability",
             epoch=initial_epoch,
+            workers=1 if c.backend == "tensorflow" else 2,  # TensorFlow prefetches itself
         )
         val_ds = FaceBatches(
             self.splits.val.images, self.splits.val.labels, len(self.splits.class_names), 256
@@ -200,7 +202,7 @@ class Trainer:
                 validation_data=val_ds,
                 epochs=c.epochs,
                 initial_epoch=initial_epoch,
-                callbacks=self._callbacks(),
+                callbacks=self._callbacks(train_ds),
                 verbose=0,
                 shuffle=False,
                 class_weight=self.splits.class_weights() if c.class_weights else None,

@@ -120,24 +120,23 @@ class EventPrinter:
         print(event.to_line(), flush=True)
 
 
-def _saved_setting(args: argparse.Namespace, name: str):
-    """A setting of the run ``--out`` would continue (None: no run, or --overwrite)."""
-    from trainer.run_folder import RunFolder
-
-    if args.overwrite:
-        return None
-    out = args.out if args.out.suffix.lower() == ".keras" else args.out.with_suffix(".keras")
-    try:
-        return ((RunFolder(out).load_state() or {}).get("config") or {}).get(name)
-    except (OSError, ValueError):
-        return None  # a damaged run folder is said when the run starts
-
-
 def _backend(args: argparse.Namespace) -> str:
-    """--backend; without it, the backend of the run to resume, else KERAS_BACKEND's."""
+    """--backend; without it, with --resume the backend the run began on, else
+    KERAS_BACKEND's (or TensorFlow)."""
     from trainer.backends import default_backend
+    from trainer.run_folder import OLD_DEFAULTS, RunFolder
 
-    return args.backend or _saved_setting(args, "backend") or default_backend()
+    if args.backend:
+        return args.backend
+    if args.resume and not args.overwrite:
+        out = args.out if args.out.suffix.lower() == ".keras" else args.out.with_suffix(".keras")
+        try:
+            state = RunFolder(out).load_state()
+        except (OSError, ValueError):
+            state = None  # a damaged run folder is said when the run starts
+        if state is not None:
+            return (state.get("config") or {}).get("backend") or OLD_DEFAULTS["backend"]
+    return default_backend()
 
 
 def _precision(args: argparse.Namespace, folder, resolve) -> str:
@@ -168,7 +167,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import_keras()  # before the trainer's modules load it: no start-up notices
+    try:
+        import_keras()  # before the trainer's modules load it: no start-up notices
+    except (ImportError, OSError, RuntimeError) as exc:  # a broken install, a missing library
+        raise FerappError(f"Keras could not start on {args.backend}: {exc}") from exc
     from trainer.datasets import CrowdLabels, add_training_images, load_dataset
     from trainer.distillation import check_teacher
     from trainer.precision import resolve_precision

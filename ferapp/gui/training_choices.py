@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSizePolicy,
 
 from ferapp.core.errors import FerappError
 from ferapp.core.model.metadata import read_metadata
-from trainer.backends import BACKENDS, DEFAULT_BACKEND, INSTALL_HINTS, installed_backends
+from trainer.backends import BACKENDS, DEFAULT_BACKEND, install_hint, installed_backends
 from trainer.protocol import (
     ARCHITECTURE_NAMES,
     AUGMENTATIONS,
@@ -171,7 +171,7 @@ def backend_combo(chosen: str) -> QComboBox:
             item = combo.model().item(combo.count() - 1)
             item.setEnabled(False)
             item.setText(f"{BACKEND_TITLES[name]} (not installed)")
-            item.setToolTip(f"Install it with {INSTALL_HINTS[name]}")
+            item.setToolTip(f"Install it with {install_hint(name)}")
     index = BACKENDS.index(chosen if chosen in installed else DEFAULT_BACKEND)
     combo.setCurrentIndex(index)
     combo.setToolTip(

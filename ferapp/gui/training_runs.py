@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from trainer.backends import install_hint, is_installed
 from trainer.config import TrainConfig
 from trainer.run_folder import PATH_SETTINGS, RunFolder, setting_text
 
@@ -57,6 +58,12 @@ def resume_mismatch(out: Path, config: TrainConfig) -> str:
     differences = RunFolder.differences(state or {}, config)
     if not differences:
         return ""
+    was = dict((key, saved) for key, saved, _ in differences).get("backend")
+    if was is not None and not is_installed(was):
+        return (
+            f"The saved run of {out.name} trains on {was}, which is not installed here: "
+            f"install it ({install_hint(was)}) to continue it, or replace the run."
+        )
 
     def shown(key: str, value: object, other: object) -> str:
         if key in PATH_SETTINGS and value is not None:

@@ -60,7 +60,7 @@ def test_a_model_trained_on_another_backend_opens_in_the_app(tmp_path, tiny_csv,
     proc = train_without_tensorflow(*common, "--epochs", "1", "--backend", backend, "--quiet")
     assert proc.returncode == 0, proc.stderr[-3000:]
     said = re.search(
-        r"^thesis2 on (CPU, \d+ threads? \(\w+\)): 102,055 parameters", proc.stderr, re.M
+        r"^thesis2 on ((?:CPU, \d+ threads?|[^:(]+) \(\w+\)): 102,055 parameters", proc.stderr, re.M
     )
     assert said and said[1].endswith(f"({backend})"), proc.stderr[-3000:]
     summary = RunSummary.read(summary_path(out))
@@ -120,3 +120,35 @@ def test_the_window_and_its_commands_run_keras_on_tensorflow_whatever_the_user_s
     )
     # the runtime converts models with TensorFlow; the user's choice stays training's default
     assert proc.stdout.split()[-2:] == ["tensorflow", "torch"], proc.stderr[-2000:]
+
+
+# Run before ferapp: JAX's compiled half fails to load, as with a CUDA build that does
+# not match the driver.
+BROKEN_JAX = """
+import importlib.abc, importlib.machinery, sys
+class Broken(importlib.abc.Loader):
+    def create_module(self, spec):
+        raise RuntimeError("jaxlib was built for CUDA 12.8; the driver supports 12.2")
+    def exec_module(self, module):
+        pass
+class Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        return importlib.machinery.ModuleSpec(name, Broken()) if name == "jaxlib" else None
+sys.meta_path.insert(0, Finder())
+from ferapp.app import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_backend_that_fails_to_load_is_said_in_one_line(tmp_path, tiny_csv):
+    out = tmp_path / "m.keras"
+    proc = subprocess.run(
+        [sys.executable, "-c", BROKEN_JAX, "train", "--data", str(tiny_csv), "--out", str(out),
+         "--backend", "jax", "--events"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    said = "Keras could not start on jax: jaxlib was built for CUDA 12.8"
+    assert proc.stderr.startswith(f"ferapp train: error: {said}"), proc.stderr[-2000:]
+    assert said in proc.stdout  # the window reads it as the run's error event
+    assert "Traceback" not in proc.stderr and not run_dir(out).exists()

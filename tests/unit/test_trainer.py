@@ -134,6 +134,10 @@ def test_a_stop_mid_epoch_keeps_the_finished_epochs_and_resume_reruns_the_cut_on
     assert json.loads((run_dir(result.out) / "state.json").read_text())["epochs_done"] == 1
     resumed = Trainer(config, splits).run(resume=True)
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3] and not resumed.cancelled
+    # the resumed epochs saw the batches of an uninterrupted run: the same losses
+    whole = Trainer(replace(config, out=str(tmp_path / "whole.keras")), splits).run()
+    for got, want in zip(resumed.history, whole.history, strict=True):
+        assert got["loss"] == pytest.approx(want["loss"], rel=1e-4), (got, want)
 
 
 def test_a_stop_before_the_first_epoch_ends_says_no_model_was_saved(tmp_path, tiny_csv):
@@ -191,7 +195,7 @@ def test_batches_are_repeatable_new_each_epoch_and_resume_where_a_run_would_be()
     seen = np.concatenate([y.argmax(axis=1) for _, y in epoch_1])
     assert sorted(seen) == sorted(labels)  # every face once per epoch
     assert np.array_equal(run[2][0], epoch_1[2][0])  # made again: the same batch
-    run.on_epoch_end()
+    run.start_epoch(1)  # as EpochOfBatches does when fit begins the next epoch
     assert not np.array_equal(run[0][1], epoch_1[0][1])  # a new order in the next epoch
     resumed = FaceBatches(images, labels, 7, 32, Augmentation(), shuffle=True, seed=5, epoch=1)
     assert np.array_equal(resumed[1][0], run[1][0])  # a resumed run: the batches it would see

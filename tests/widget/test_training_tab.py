@@ -457,3 +457,21 @@ def test_a_backend_that_is_not_installed_is_shown_but_cannot_be_chosen(qtbot, mo
     assert not item.isEnabled() and item.text() == "JAX (not installed)"
     assert "pip install 'ferapp[jax]'" in item.toolTip()
     assert combo.model().item(combo.findData("torch")).isEnabled()
+
+
+def test_a_saved_run_on_a_backend_not_installed_says_how_to_go_on(tmp_path, monkeypatch):
+    from trainer import backends
+    from trainer.config import TrainConfig
+    from trainer.run_folder import RunFolder
+
+    out = tmp_path / "m.keras"
+    saved = TrainConfig(data="d.csv", out=str(out), backend="jax")
+    folder = RunFolder(out)
+    folder.create()
+    folder.save_state({"config": saved.to_dict(), "epochs_done": 1})
+    folder.checkpoint.write_bytes(b"")  # a run to continue: state and checkpoint
+    form_says = TrainConfig(data="d.csv", out=str(out))
+    assert "backend jax (the form says tensorflow)" in resume_mismatch(out, form_says)
+    monkeypatch.setitem(backends.PACKAGES, "jax", "ferapp_no_such_package")
+    said = resume_mismatch(out, form_says)
+    assert "trains on jax, which is not installed here" in said and "replace the run" in said

@@ -61,7 +61,12 @@ def child(args: argparse.Namespace) -> dict:
     images, labels = load_images(args.data, batch * steps)
 
     def pipelines():
-        yield "batches", FaceBatches(images, labels, 7, batch, Augmentation(), shuffle=True)
+        workers = 1 if args.backend == "tensorflow" else args.workers  # as the trainer
+        augmentation = Augmentation()
+        yield (
+            "batches",
+            FaceBatches(images, labels, 7, batch, augmentation, shuffle=True, workers=workers),
+        )
         if args.backend == "tensorflow":
             from benchmarks.tf_data_pipeline import make_dataset
 
@@ -89,6 +94,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=40, help="timed batches per round")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds (best kept)")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="loader threads on JAX and PyTorch (trainer: 2)"
+    )
     parser.add_argument("--backend", help=argparse.SUPPRESS)
     parser.add_argument("--arch", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,7 +118,7 @@ def main() -> int:
         for arch in args.archs.split(","):
             command = [sys.executable, __file__, "--backend", backend, "--arch", arch]
             command += ["--steps", str(args.steps), "--rounds", str(args.rounds)]
-            command += ["--batch-size", str(args.batch_size)]
+            command += ["--batch-size", str(args.batch_size), "--workers", str(args.workers)]
             if args.data:
                 command += ["--data", str(args.data)]
             env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}

@@ -120,31 +120,36 @@ class EventPrinter:
         print(event.to_line(), flush=True)
 
 
-def _backend(args: argparse.Namespace) -> str:
+def _saved_config(args: argparse.Namespace) -> dict | None:
+    """The settings of the run ``--out`` would continue (None: none, or --overwrite)."""
+    from trainer.run_folder import RunFolder
+
+    if args.overwrite:
+        return None
+    try:
+        state = RunFolder(args.out).load_state()
+    except (OSError, ValueError):
+        return None  # a damaged run folder is said when the run starts
+    return None if state is None else (state.get("config") or {})
+
+
+def _backend(args: argparse.Namespace, saved: dict | None) -> str:
     """--backend; without it, with --resume the backend the run began on, else
     KERAS_BACKEND's (or TensorFlow)."""
     from trainer.backends import default_backend
-    from trainer.run_folder import OLD_DEFAULTS, RunFolder
+    from trainer.run_folder import OLD_DEFAULTS
 
     if args.backend:
         return args.backend
-    if args.resume and not args.overwrite:
-        out = args.out if args.out.suffix.lower() == ".keras" else args.out.with_suffix(".keras")
-        try:
-            state = RunFolder(out).load_state()
-        except (OSError, ValueError):
-            state = None  # a damaged run folder is said when the run starts
-        if state is not None:
-            return (state.get("config") or {}).get("backend") or OLD_DEFAULTS["backend"]
+    if args.resume and saved is not None:
+        return saved.get("backend") or OLD_DEFAULTS["backend"]
     return default_backend()
 
 
-def _precision(args: argparse.Namespace, folder, resolve) -> str:
+def _precision(args: argparse.Namespace, saved: dict | None, resolve) -> str:
     """--precision, with auto resolved: a run to resume keeps the precision it began with."""
-    if args.precision == "auto" and not args.overwrite:
-        saved = (folder.load_state() or {}).get("config", {}).get("precision")
-        if saved:
-            return saved
+    if args.precision == "auto" and saved and saved.get("precision"):
+        return saved["precision"]
     return resolve(args.precision, args.arch, args.backend)
 
 
@@ -155,7 +160,10 @@ def run(args: argparse.Namespace) -> int:
     from trainer.backends import choose_backend
 
     try:
-        args.backend = _backend(args)
+        if args.out.suffix.lower() != ".keras":
+            args.out = args.out.with_suffix(".keras")
+        args.saved = _saved_config(args)  # read once: backend and precision follow it
+        args.backend = _backend(args, args.saved)
         choose_backend(args.backend)  # before Keras loads
         if args.backend == "tensorflow":
             trainer.prepare_training([args.arch])  # before TensorFlow loads: the crash guard
@@ -177,13 +185,9 @@ def _train(args: argparse.Namespace) -> int:
     from trainer.run_folder import RunFolder
     from trainer.training import Trainer
 
-    if args.out.suffix.lower() != ".keras":
-        args.out = args.out.with_suffix(".keras")
     if args.resume and args.overwrite:
         raise FerappError("--resume and --overwrite contradict each other; choose one")
-    config = config_from_args(
-        args, _precision(args, RunFolder(args.out), resolve_precision), args.backend
-    )
+    config = config_from_args(args, _precision(args, args.saved, resolve_precision), args.backend)
     folder = RunFolder(args.out)
     folder.state_to_continue(None if args.overwrite else args.resume, config)  # fail fast
     if config.teacher:

@@ -4,7 +4,7 @@ A :class:`FaceBatches` is a ``keras.utils.PyDataset``, so TensorFlow, JAX and Py
 train from it alike and no TensorFlow is needed where the backend is another. Each
 image gets one affine resampling (rotation, zoom, shift and the turned-head squeeze
 composed, bilinear, edges repeated as Keras's old ImageDataGenerator did), then the
-mirror image, random erasing and mixup, as the ``--augment`` names ask.
+mirror image, camera blur, random erasing and mixup, as the ``--augment`` names ask.
 
 Every random draw of a batch comes from a generator seeded by (run seed, epoch, batch
 number), so a run is repeatable, batches can be made in any order or in parallel
@@ -20,7 +20,7 @@ import cv2
 import keras
 import numpy as np
 
-from trainer.protocol import Augmentation
+from trainer.protocol import BLUR_SIGMA, Augmentation
 
 ERASE_AREA = (0.02, 0.4)  # share of the image a random-erasing rectangle covers
 ERASE_ASPECT = (0.3, 1 / 0.3)  # its height / width, drawn on a log scale
@@ -70,9 +70,20 @@ def augment_images(
     if augmentation.flip:
         flipped = rng.uniform(0, 1, n) < 0.5
         out[flipped] = out[flipped, :, ::-1]
+    if augmentation.blur:
+        camera_blur(out, augmentation.blur, rng)
     if augmentation.erase:
         random_erase(out, augmentation.erase, rng)
     return out
+
+
+def camera_blur(images: np.ndarray, probability: float, rng: np.random.Generator) -> None:
+    """In place: each image, with ``probability``, blurred by a Gaussian of a sigma drawn
+    from ``BLUR_SIGMA``, as faces cut out of real photos are (``trainer.protocol``)."""
+    sigmas = rng.uniform(*BLUR_SIGMA, len(images))
+    chosen = rng.uniform(0, 1, len(images)) < probability
+    for i in np.flatnonzero(chosen):
+        images[i] = cv2.GaussianBlur(images[i], (0, 0), sigmas[i])
 
 
 def random_erase(images: np.ndarray, probability: float, rng: np.random.Generator) -> None:

@@ -44,7 +44,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         help=f"comma-separated augmentations from {','.join(AUGMENTATIONS)}, or 'none' "
         f"(default: {','.join(THESIS_AUGMENTATIONS)}, as in the thesis; erase: random "
         "erasing, a rectangle of noise on half the images; mixup: each image blended with "
-        "another, and their labels alike)",
+        "another, and their labels alike; turn: faces squeezed sideways as turned heads "
+        "look; blur: most faces slightly blurred, as ferapp's crops of real photos are)",
     )
     p.add_argument("--no-augment", action="store_true", help="same as --augment none")
     p.add_argument(

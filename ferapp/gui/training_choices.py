@@ -38,6 +38,8 @@ AUGMENT_TIPS = {
     "so the network learns smoother boundaries between expressions (not in the thesis)",
     "turn": "Turned heads: each face squeezed sideways by up to 30 % and moved off-centre, as "
     "a head turned by up to about 45 degrees looks (not in the thesis)",
+    "blur": "Camera blur: most faces slightly blurred, as faces cut out of real photos and "
+    "camera frames are less sharp than FER2013's (not in the thesis)",
 }
 
 

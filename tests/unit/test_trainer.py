@@ -632,3 +632,29 @@ def test_bfloat16_is_refused_in_a_process_limited_to_avx2(tmp_path, tiny_csv):
     with pytest.raises(FerappError, match="--precision bfloat16: ONEDNN_MAX_CPU_ISA=AVX2"):
         Trainer(config, load_dataset(tiny_csv)).run()
     assert not (tmp_path / "m.keras.run").exists()
+
+
+def test_camera_blur_softens_most_faces_as_far_as_real_crops_are_soft():
+    assert Augmentation().blur == 0 and Augmentation.parse("blur").blur == protocol.BLUR_PROBABILITY
+    rng = np.random.default_rng(2)
+    images = cv2.GaussianBlur(rng.uniform(0, 255, (300, 48, 48)).astype(np.float32), (0, 0), 0.7)
+    images = np.clip(images, 0, 255).astype(np.uint8)
+    only_blur = Augmentation.parse("blur")
+    batch = first_batch(images, np.zeros(300, np.int64), 300, only_blur, seed=4)[0][..., 0]
+
+    def sharpness(faces: np.ndarray) -> np.ndarray:
+        return np.array([cv2.Laplacian(f.astype(np.float32), cv2.CV_32F).std() for f in faces])
+
+    ratio = sharpness(batch) / sharpness(images)
+    blurred = ratio < 0.99
+    assert 0.5 < blurred.mean() < 0.7  # BLUR_PROBABILITY of the faces
+    assert np.allclose(batch[~blurred], images[~blurred])  # the others untouched
+    # sigma 0.3-0.6: from barely softer to about half as sharp, never washed out
+    assert ratio[blurred].min() > 0.3 and np.median(ratio[blurred]) < 0.8
+    assert np.std(ratio[blurred]) > 0.05
+    assert np.allclose(batch.mean(axis=(1, 2)), images.mean(axis=(1, 2)), atol=1.0)
+    again = first_batch(images, np.zeros(300, np.int64), 300, only_blur, seed=4)[0][..., 0]
+    assert np.array_equal(batch, again)
+    old = TrainConfig(data="x").to_dict()  # a run saved before blur existed resumes without it
+    del old["augmentation"]["blur"]
+    assert TrainConfig.from_dict(old).augmentation.blur == 0

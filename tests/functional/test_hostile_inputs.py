@@ -523,7 +523,7 @@ OPTIONS = [
     (["train", "--data", "{csv}", "--out", "{out}", "--learning-rate", "nan"], "--learning-rate"),
     (["train", "--data", "{csv}", "--out", "{out}", "--label-smoothing", "5"], "--label-smoothing"),
     (["train", "--data", "{csv}", "--out", "{out}", "--average-last", "-2"], "--average-last"),
-    (["train", "--data", "{csv}", "--out", "{out}", "--augment", "blur"], "blur"),
+    (["train", "--data", "{csv}", "--out", "{out}", "--augment", "sharpen"], "sharpen"),
     (["train", "--data", "{csv}", "--out", "{out}", "--resume"], "nothing to resume"),
     (["train", "--data", "{csv}", "--out", "{out}", "--resume", "--overwrite"], "--overwrite"),
 ]

@@ -36,8 +36,9 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ferapp.core.errors import DataError  # noqa: E402
 from trainer.batches import camera_blur  # noqa: E402
-from trainer.datasets import load_dataset  # noqa: E402
+from trainer.datasets import add_training_images, load_dataset  # noqa: E402
 from trainer.protocol import BLUR_PROBABILITY  # noqa: E402
 
 PERCENTILES = (10, 25, 50, 75, 90)
@@ -58,14 +59,6 @@ def blurred(images: np.ndarray, sigma: float) -> np.ndarray:
     return np.stack([cv2.GaussianBlur(face, (0, 0), sigma) for face in images])
 
 
-def read_crops(folder: Path) -> np.ndarray:
-    faces = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(folder.rglob("*.png"))]
-    faces = [cv2.resize(f, (48, 48)) if f.shape != (48, 48) else f for f in faces if f is not None]
-    if not faces:
-        raise SystemExit(f"no .png faces under {folder}")
-    return np.stack(faces)
-
-
 def percentiles(values: np.ndarray) -> list[float]:
     return [round(float(v), 3) for v in np.percentile(values, PERCENTILES)]
 
@@ -77,13 +70,19 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every number as JSON")
     args = parser.parse_args()
 
-    fer = load_dataset(args.data).train.images
-    crops = read_crops(args.crops)
+    try:
+        splits = load_dataset(args.data)
+        fer = splits.train.images
+        add_training_images(splits, args.crops)  # as `ferapp train --extra-data` reads them
+        crops = splits.train.images[len(fer) :]
+    except DataError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    fer_stats, crop_stats = statistics(fer), statistics(crops)
     rows: dict[str, dict[str, list[float]]] = {
-        f"FER2013 Training ({len(fer):,})": {k: percentiles(v) for k, v in statistics(fer).items()},
-        f"ferapp crops ({len(crops):,})": {k: percentiles(v) for k, v in statistics(crops).items()},
+        f"FER2013 Training ({len(fer):,})": {k: percentiles(v) for k, v in fer_stats.items()},
+        f"ferapp crops ({len(crops):,})": {k: percentiles(v) for k, v in crop_stats.items()},
     }
-    sharpness_by_sigma = {0.0: statistics(fer)["sharpness"]}
+    sharpness_by_sigma = {0.0: fer_stats["sharpness"]}
     for sigma in SIGMAS:
         sharpness_by_sigma[sigma] = statistics(blurred(fer, sigma))["sharpness"]
         rows[f"FER2013 blurred, sigma {sigma}"] = {
@@ -100,8 +99,6 @@ def main() -> int:
     # (sharpness falls monotonically with sigma), and the contrast scale likewise.
     sigmas = np.array(sorted(sharpness_by_sigma))
     medians = np.array([np.median(sharpness_by_sigma[s]) for s in sigmas])
-    crop_stats = statistics(crops)
-    fer_stats = statistics(fer)
     matched_sigma = [
         round(float(np.interp(p, medians[::-1], sigmas[::-1])), 2)
         for p in np.percentile(crop_stats["sharpness"], PERCENTILES)
@@ -139,6 +136,7 @@ def main() -> int:
                     "matched_sigma": matched_sigma,
                     "contrast_scale": contrast_scale,
                     "brightness_shift": brightness_shift,
+                    "blur_augmentation_distance": error,
                 },
                 indent=2,
             )
